@@ -1,0 +1,34 @@
+// Columnar, delta + varint encoding of event streams (the chunk's `ticks` and `ops`).
+//
+//   ticks: per event, varint(zigzag(tick[i] - tick[i-1])), tick[-1] = first_tick
+//   ops:   per event, varint(kind | arg << 3)
+//
+// Two columns compress better with lz4 than interleaved records: ops repeat in patterns,
+// tick deltas are small.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "event.h"
+
+namespace ftrace::format {
+
+struct EncodedEvents {
+    uint64_t first_tick = 0;
+    std::vector<uint8_t> ticks;
+    std::vector<uint8_t> ops;
+};
+
+// Appends the encoding of `events` to `out` (cleared first). `out` keeps its capacity so
+// a recorder can reuse it chunk after chunk without allocating.
+void encode_events(const RawEvent* events, size_t count, EncodedEvents& out);
+
+// Decodes `count` events. Returns false (and sets `error`) on malformed input: a varint that
+// runs past its column or is too long, a kind out of range, or bytes left over.
+bool decode_events(uint64_t first_tick, const uint8_t* ticks, size_t ticks_size,
+                   const uint8_t* ops, size_t ops_size, uint32_t count,
+                   std::vector<RawEvent>& out, std::string& error);
+
+}  // namespace ftrace::format
