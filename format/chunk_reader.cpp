@@ -103,6 +103,48 @@ void copy_chunk(const fb::Chunk& c, Chunk& out) {
 
 }  // namespace
 
+bool decode_chunk_payload(const uint8_t* buf, size_t size, Chunk& out, std::string& error,
+                          bool& fatal) {
+    if (size < 8 || !flatbuffers::BufferHasIdentifier(buf, fb::ChunkIdentifier(), true)) {
+        error = "not an ftrace chunk (an lz4 frame with foreign content)";
+        return false;
+    }
+    flatbuffers::Verifier verifier(buf, size, 64, 1000000);
+    if (!fb::VerifySizePrefixedChunkBuffer(verifier)) {
+        auto major = peek_major(buf, size);
+        if (major && *major > kFormatMajor) {
+            error = "written by a newer ftrace (format " + std::to_string(*major) +
+                    "); this ftrace reads formats " + std::to_string(kMinReadableMajor) + " to " +
+                    std::to_string(kFormatMajor) + ": upgrade ftrace to convert it";
+            fatal = true;
+        } else {
+            error = "chunk fails flatbuffer verification (corrupt)";
+        }
+        return false;
+    }
+    const fb::Chunk* c = fb::GetSizePrefixedChunk(buf);
+    if (c->format_major() > kFormatMajor || c->format_major() < kMinReadableMajor) {
+        error = "format version " + std::to_string(c->format_major()) + "." +
+                std::to_string(c->format_minor()) + " is not readable by this ftrace (reads " +
+                std::to_string(kMinReadableMajor) + ".x to " + std::to_string(kFormatMajor) +
+                ".x)" + (c->format_major() > kFormatMajor ? ": upgrade ftrace to convert it" : "");
+        fatal = true;
+        return false;
+    }
+    out = Chunk{};
+    copy_chunk(*c, out);
+    const auto* ticks = c->ticks();
+    const auto* ops = c->ops();
+    std::string ev_error;
+    if (!decode_events(c->first_tick(), ticks ? ticks->data() : nullptr, ticks ? ticks->size() : 0,
+                       ops ? ops->data() : nullptr, ops ? ops->size() : 0, c->event_count(),
+                       out.events, ev_error)) {
+        error = "bad event data: " + ev_error;
+        return false;
+    }
+    return true;
+}
+
 std::string ReadIssue::to_string() const {
     return file + ": offset " + std::to_string(offset) + ": " + message;
 }
@@ -225,45 +267,8 @@ bool ThreadFileReader::decode_frame(uint64_t offset, uint64_t& frame_end, Chunk&
     }
     frame_end = static_cast<uint64_t>(src - data_);
 
-    const uint8_t* buf = scratch_.data();
-    if (produced < 8 || !flatbuffers::BufferHasIdentifier(buf, fb::ChunkIdentifier(), true)) {
-        error = "not an ftrace chunk (an lz4 frame with foreign content)";
-        return false;
-    }
-    flatbuffers::Verifier verifier(buf, produced, 64, 1000000);
-    if (!fb::VerifySizePrefixedChunkBuffer(verifier)) {
-        auto major = peek_major(buf, produced);
-        if (major && *major > kFormatMajor) {
-            error = "written by a newer ftrace (format " + std::to_string(*major) +
-                    "); this ftrace reads formats " + std::to_string(kMinReadableMajor) + " to " +
-                    std::to_string(kFormatMajor) + ": upgrade ftrace to convert it";
-            fatal = true;
-        } else {
-            error = "chunk fails flatbuffer verification (corrupt)";
-        }
-        return false;
-    }
-    const fb::Chunk* c = fb::GetSizePrefixedChunk(buf);
-    if (c->format_major() > kFormatMajor || c->format_major() < kMinReadableMajor) {
-        error = "format version " + std::to_string(c->format_major()) + "." +
-                std::to_string(c->format_minor()) + " is not readable by this ftrace (reads " +
-                std::to_string(kMinReadableMajor) + ".x to " + std::to_string(kFormatMajor) +
-                ".x)" + (c->format_major() > kFormatMajor ? ": upgrade ftrace to convert it" : "");
-        fatal = true;
-        return false;
-    }
-    out = Chunk{};
+    if (!decode_chunk_payload(scratch_.data(), produced, out, error, fatal)) return false;
     out.file_offset = offset;
-    copy_chunk(*c, out);
-    const auto* ticks = c->ticks();
-    const auto* ops = c->ops();
-    std::string ev_error;
-    if (!decode_events(c->first_tick(), ticks ? ticks->data() : nullptr, ticks ? ticks->size() : 0,
-                       ops ? ops->data() : nullptr, ops ? ops->size() : 0, c->event_count(),
-                       out.events, ev_error)) {
-        error = "bad event data: " + ev_error;
-        return false;
-    }
     return true;
 }
 

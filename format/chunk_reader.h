@@ -22,6 +22,11 @@ struct ReadIssue {
     std::string to_string() const;  // "FILE: offset N: MESSAGE"
 };
 
+// Verifies and decodes one decompressed chunk (size prefix included). On failure returns false
+// with `error` set; `fatal` means the rest of the file cannot be read either (future format).
+bool decode_chunk_payload(const uint8_t* data, size_t size, Chunk& out, std::string& error,
+                          bool& fatal);
+
 class ThreadFileReader {
 public:
     // Maps `path` read-only. An unreadable file yields no chunks and one issue.
