@@ -747,6 +747,22 @@ def call_paths(profile: Dict[str, Any], thread: Any) -> collections.Counter:
     return counts
 
 
+def caller_call_counts(profile: Dict[str, Any], thread: Any) -> collections.Counter:
+    """Like call_counts, keyed by (caller name or None for a root, callee name)."""
+    t = _thread(profile, thread)
+    counts: collections.Counter = collections.Counter()
+    prev: Optional[int] = None
+    for s in t["samples"]["stack"]:
+        if s is not None:
+            parent = stack_parent(profile, s)
+            if parent == prev:
+                caller = func_name(profile, stack_func(profile, parent)) if parent is not None \
+                    else None
+                counts[(caller, func_name(profile, stack_func(profile, s)))] += 1
+        prev = s
+    return counts
+
+
 def max_depth(profile: Dict[str, Any], thread: Any, name: str) -> int:
     """Deepest run of consecutive `name` frames in any sample of a thread."""
     t = _thread(profile, thread)

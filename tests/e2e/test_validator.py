@@ -243,3 +243,8 @@ def test_call_counts_separates_consecutive_calls(good):
     s["length"] = 7
     assert pv.validate(good) == []
     assert pv.call_counts(good, 0)["helper"] == 1
+
+
+def test_caller_call_counts(good):
+    assert pv.caller_call_counts(good, 0) == {(None, "<module>"): 1, ("<module>", "compute"): 1,
+                                              ("compute", "helper"): 1, ("compute", "loads"): 1}

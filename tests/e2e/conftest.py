@@ -1,0 +1,194 @@
+"""Fixtures for ftrace's end-to-end tests.
+
+Environment:
+  FTRACE_BUILD_DIR    build directory holding bin/ftrace (default: <repo>/build)
+  FTRACE_TEST_PYTHON  interpreter to trace (default: `python3` on PATH)
+
+Run with a Python that has pytest (Debian's: /usr/bin/python3 -m pytest tests/e2e). The traced
+interpreter is a different one and needs nothing installed.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+import profile_validator as pv  # noqa: E402
+
+TIMEOUT = 120  # seconds per subprocess; generous, never a timing assertion
+THREAD_FILE_RE = re.compile(r"^t(\d+)-(\d+)\.ftrace$")
+PROCESS_DIR_RE = re.compile(r"^p(\d+)-(\d+)$")
+
+
+def build_dir() -> Path:
+    return Path(os.environ.get("FTRACE_BUILD_DIR", REPO / "build")).resolve()
+
+
+def ftrace_path() -> Path:
+    return build_dir() / "bin" / "ftrace"
+
+
+@pytest.fixture(scope="session")
+def ftrace_bin() -> Path:
+    path = ftrace_path()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.fail(f"ftrace binary not found at {path}: build it first "
+                    f"(cmake -S {REPO} -B build && cmake --build build -j) "
+                    f"or set FTRACE_BUILD_DIR", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def test_python() -> str:
+    py = os.environ.get("FTRACE_TEST_PYTHON") or shutil.which("python3")
+    if not py:
+        pytest.fail("no interpreter to trace: set FTRACE_TEST_PYTHON or put python3 on PATH",
+                    pytrace=False)
+    return py
+
+
+@dataclass
+class Run:
+    args: List[str]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+    def describe(self) -> str:
+        return (f"$ {' '.join(map(str, self.args))}\nexit {self.returncode}\n"
+                f"--- stdout ---\n{self.out[-4000:]}\n--- stderr ---\n{self.err[-4000:]}")
+
+
+def run(args, cwd=None, input: Optional[bytes] = None, env=None) -> Run:
+    args = [str(a) for a in args]
+    p = subprocess.run(args, cwd=cwd, input=input if input is not None else b"",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT, env=env)
+    return Run(args, p.returncode, p.stdout, p.stderr)
+
+
+def split_ftrace_line(stderr: bytes):
+    """Splits record's stderr into (program's stderr, ftrace's final line) or (stderr, None)."""
+    idx = stderr.rfind(b"ftrace:")
+    if idx < 0 or (idx > 0 and stderr[idx - 1:idx] != b"\n"):
+        return stderr, None
+    return stderr[:idx], stderr[idx:]
+
+
+def thread_files(trace_dir: Path) -> Dict[str, List[Path]]:
+    """process folder name -> its thread files (sorted)."""
+    out = {}
+    for p in sorted(Path(trace_dir).iterdir()):
+        if p.is_dir() and PROCESS_DIR_RE.match(p.name):
+            out[p.name] = sorted(f for f in p.iterdir() if THREAD_FILE_RE.match(f.name))
+    return out
+
+
+def thread_file_for_tid(trace_dir: Path, tid: int) -> Path:
+    found = [f for files in thread_files(trace_dir).values() for f in files
+             if int(THREAD_FILE_RE.match(f.name).group(2)) == tid]
+    assert len(found) == 1, f"expected one thread file for tid {tid} in {trace_dir}: {found}"
+    return found[0]
+
+
+@dataclass
+class Recording:
+    trace_dir: Path
+    record: Run
+    program_dir: Path
+    expected: Optional[dict] = None
+    converted: Dict[str, Run] = field(default_factory=dict)
+
+
+class Ftrace:
+    """Drives the ftrace CLI for one test (or one module, with module-scoped fixtures)."""
+
+    def __init__(self, binary: Path, python: str, workdir: Path):
+        self.binary = binary
+        self.python = python
+        self.workdir = workdir
+
+    def write_program(self, source: str, name: str = "prog.py", where: Optional[Path] = None
+                      ) -> Path:
+        where = where or self.workdir
+        where.mkdir(parents=True, exist_ok=True)
+        path = where / name
+        path.write_text(source)
+        return path
+
+    def run_untraced(self, prog: Path, args=(), cwd=None, input=None) -> Run:
+        return run([self.python, prog, *args], cwd=cwd or prog.parent, input=input)
+
+    def record(self, prog: Path, args=(), out: Optional[Path] = None, cwd=None, input=None,
+               python: Optional[str] = None, check: bool = True) -> Recording:
+        """`ftrace record -o OUT -- PY prog args`; OUT defaults to a fresh dir in workdir.
+        With check, the run must exit 0 and leave OUT behind."""
+        if out is None:
+            n = 0
+            while (self.workdir / f"trace{n}.dir").exists():
+                n += 1
+            out = self.workdir / f"trace{n}.dir"
+        r = run([self.binary, "record", "-o", out, "--", python or self.python, prog, *args],
+                cwd=cwd or prog.parent, input=input)
+        if check:
+            assert r.returncode == 0, r.describe()
+            assert out.is_dir(), f"record did not create {out}\n{r.describe()}"
+        return Recording(trace_dir=out, record=r, program_dir=prog.parent)
+
+    def convert(self, trace_dir: Path, out: Optional[Path] = None, check: bool = True,
+                extra=()) -> Run:
+        args = [self.binary, "convert", *extra]
+        if out is not None:
+            args += ["-o", out]
+        args.append(trace_dir)
+        r = run(args, cwd=self.workdir)
+        if check:
+            assert r.returncode == 0, r.describe()
+            if out is not None:
+                assert Path(out).is_file(), f"convert did not write {out}\n{r.describe()}"
+        return r
+
+    def convert_load(self, trace_dir: Path, out: Optional[Path] = None, extra=()):
+        """Converts to OUT (default TRACE_DIR.json next to it) and returns (profile, run)."""
+        out = out or Path(str(trace_dir) + ".json")
+        r = self.convert(trace_dir, out, extra=extra)
+        return pv.load_profile(str(out)), r
+
+    def info(self, trace_dir: Path) -> Run:
+        return run([self.binary, "info", trace_dir], cwd=self.workdir)
+
+
+@pytest.fixture
+def ftrace(ftrace_bin, test_python, tmp_path) -> Ftrace:
+    return Ftrace(ftrace_bin, test_python, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def ftrace_module(ftrace_bin, test_python, tmp_path_factory) -> Ftrace:
+    return Ftrace(ftrace_bin, test_python, tmp_path_factory.mktemp("mod"))
+
+
+def assert_valid(profile, what="profile"):
+    problems = pv.validate(profile)
+    assert not problems, f"{what} is not valid:\n  " + "\n  ".join(problems[:40])
+
+
+def load_json(path: Path):
+    return json.loads(Path(path).read_text())
