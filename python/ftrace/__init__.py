@@ -1,0 +1,112 @@
+"""ftrace: a tracing profiler for Python.
+
+Records every Python and C function call of a program (all threads, all child processes)
+into a trace directory, which ``ftrace convert`` turns into a Firefox Profiler profile.
+
+Usually started from the command line::
+
+    ftrace record python3 app.py --arg
+
+or from code::
+
+    import ftrace
+    ftrace.start("trace.dir")
+    ...
+    ftrace.stop()
+"""
+import os
+import sys
+
+try:
+    from . import _ftrace
+except ImportError:  # no recorder built for this interpreter
+    _ftrace = None
+
+__all__ = ["start", "stop", "is_active", "flush"]
+
+
+def _require_recorder():
+    if _ftrace is None:
+        raise ImportError(
+            "no ftrace recorder for Python %d.%d (%s)"
+            % (sys.version_info[0], sys.version_info[1], sys.executable)
+        )
+    return _ftrace
+
+
+def start(trace_dir):
+    """Start recording this process into ``trace_dir`` (created if missing).
+
+    Returns True when recording, False when it could not start (a warning line on stderr
+    then says why; the program continues untraced). Threads started afterwards are traced.
+    """
+    ext = _require_recorder()
+    started = ext.start(os.path.abspath(os.fspath(trace_dir)))
+    if started:
+        _wrap_process_exits()
+    return started
+
+
+def stop():
+    """Write every thread's remaining events and stop recording."""
+    if _ftrace is not None:
+        _ftrace.stop()
+
+
+def is_active():
+    """True while this process is being recorded."""
+    return _ftrace is not None and _ftrace.is_active()
+
+
+def flush():
+    """Write every thread's buffered events now (recording continues)."""
+    if _ftrace is not None:
+        _ftrace.flush()
+
+
+def _autostart():
+    """Called by the bootstrap (sitecustomize) of ``ftrace record``, before user code.
+
+    Raises ImportError when this interpreter has no recorder; never raises otherwise.
+    """
+    _require_recorder()
+    trace_dir = os.environ.get("FTRACE_DIR")
+    if not trace_dir:
+        return False
+    return start(trace_dir)
+
+
+_exits_wrapped = False
+
+
+def _wrap_process_exits():
+    """Flush before the process ends without running atexit handlers.
+
+    ``os._exit`` (used by multiprocessing's forked children, among others) and the
+    ``os.exec*`` family (all of which go through os.execv / os.execve) skip atexit, which
+    would lose every buffered event. The wrappers write the last chunks first. If an exec
+    then fails, the process continues untraced.
+    """
+    global _exits_wrapped
+    if _exits_wrapped:
+        return
+    _exits_wrapped = True
+
+    def wrap(name):
+        real = getattr(os, name, None)
+        if real is None:
+            return
+
+        def wrapper(*args, **kwargs):
+            if _ftrace is not None:
+                _ftrace.stop()
+            return real(*args, **kwargs)
+
+        wrapper.__name__ = real.__name__
+        wrapper.__qualname__ = getattr(real, "__qualname__", real.__name__)
+        wrapper.__doc__ = real.__doc__
+        wrapper.__wrapped__ = real
+        setattr(os, name, wrapper)
+
+    for name in ("_exit", "execv", "execve"):
+        wrap(name)

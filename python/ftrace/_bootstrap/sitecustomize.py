@@ -1,0 +1,86 @@
+# ftrace bootstrap, loaded by every Python process started under `ftrace record`.
+#
+# `ftrace record` puts this folder first on PYTHONPATH and sets FTRACE_DIR (the trace
+# directory) and FTRACE_PKGROOT (the folder holding the `ftrace` package). This module starts
+# the recorder before user code runs, takes itself out of sys.path, and then hands over to any
+# other sitecustomize the user has, so the program sees the sys.path and sitecustomize it
+# would have seen without ftrace. FTRACE_DIR and PYTHONPATH stay in os.environ so that child
+# processes are traced too.
+#
+# This file must stay valid Python 2 syntax: a Python 2 interpreter started under
+# `ftrace record` must run untraced with one warning, not fail with a SyntaxError.
+import os
+import sys
+
+
+def _ftrace_warn(text):
+    try:
+        sys.stderr.write("ftrace: warning: %s\n" % text)
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def _ftrace_untraced_warning():
+    _ftrace_warn(
+        "no ftrace recorder for Python %d.%d (%s); this process runs untraced"
+        % (sys.version_info[0], sys.version_info[1], sys.executable)
+    )
+
+
+def _ftrace_same_dir(a, b):
+    try:
+        return os.path.realpath(a or os.curdir) == os.path.realpath(b)
+    except Exception:
+        return False
+
+
+def _ftrace_start(here):
+    # Our own folder leaves sys.path first: the user's sys.path is unchanged.
+    sys.path[:] = [p for p in sys.path if not _ftrace_same_dir(p, here)]
+
+    trace_dir = os.environ.get("FTRACE_DIR")
+    pkgroot = os.environ.get("FTRACE_PKGROOT")
+    if not trace_dir or not pkgroot:
+        return
+    if sys.version_info < (3, 8):
+        _ftrace_untraced_warning()
+        return
+    sys.path.insert(0, pkgroot)
+    try:
+        try:
+            import ftrace
+        finally:
+            try:
+                sys.path.remove(pkgroot)
+            except ValueError:
+                pass
+        ftrace._autostart()
+    except ImportError:
+        _ftrace_untraced_warning()
+    except Exception:
+        _ftrace_warn(
+            "cannot start the recorder (%s: %s); this process runs untraced"
+            % (sys.exc_info()[0].__name__, sys.exc_info()[1])
+        )
+
+
+def _ftrace_chain(this_module):
+    # Hand over to the next sitecustomize on sys.path, if any (ours is no longer on it).
+    del sys.modules["sitecustomize"]
+    try:
+        import sitecustomize  # noqa: F401  (the user's)
+    except ImportError:
+        err = sys.exc_info()[1]
+        if getattr(err, "name", "sitecustomize") != "sitecustomize" or (
+            sys.version_info[0] < 3 and "sitecustomize" not in str(err)
+        ):
+            raise  # a genuine error inside the user's sitecustomize
+    finally:
+        # The import statement that loaded us expects a module under this name afterwards.
+        if "sitecustomize" not in sys.modules:
+            sys.modules["sitecustomize"] = this_module
+
+
+_ftrace_start(os.path.dirname(os.path.abspath(__file__)))
+_ftrace_chain(sys.modules[__name__])

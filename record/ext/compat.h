@@ -1,0 +1,94 @@
+// Everything that differs between CPython versions lives here, so the rest of the recorder
+// reads as version-independent code. Supported: 3.8 .. 3.13 (built and tested on 3.11).
+//
+//  - code-object extra slot: _PyCode_{Get,Set}Extra (3.8-3.11), PyUnstable_* (3.12+)
+//  - frame -> code object: frame->f_code (3.8), PyFrame_GetCode (3.9+, new reference)
+//  - frame -> parent frame: frame->f_back (3.8), PyFrame_GetBack (3.9+, new reference)
+//  - qualified name of a code object: co_qualname (3.11+), co_name before
+//  - clearing the profile function of another thread: _PyEval_SetProfile(tstate, ...) (3.9+)
+#pragma once
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+
+namespace ftrace::record::compat {
+
+inline Py_ssize_t request_code_extra_index() {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyUnstable_Eval_RequestCodeExtraIndex(nullptr);
+#else
+    return _PyEval_RequestCodeExtraIndex(nullptr);
+#endif
+}
+
+inline int code_get_extra(PyObject* code, Py_ssize_t index, void** extra) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyUnstable_Code_GetExtra(code, index, extra);
+#else
+    return _PyCode_GetExtra(code, index, extra);
+#endif
+}
+
+inline int code_set_extra(PyObject* code, Py_ssize_t index, void* extra) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyUnstable_Code_SetExtra(code, index, extra);
+#else
+    return _PyCode_SetExtra(code, index, extra);
+#endif
+}
+
+// Borrowed: the frame keeps its code object alive for as long as the caller uses it.
+inline PyCodeObject* frame_code(PyFrameObject* frame) {
+#if PY_VERSION_HEX >= 0x03090000
+    PyCodeObject* code = PyFrame_GetCode(frame);
+    Py_DECREF(code);
+    return code;
+#else
+    return frame->f_code;
+#endif
+}
+
+// New reference (or null at the outermost frame).
+inline PyFrameObject* frame_back(PyFrameObject* frame) {
+#if PY_VERSION_HEX >= 0x03090000
+    return PyFrame_GetBack(frame);
+#else
+    Py_XINCREF(frame->f_back);
+    return frame->f_back;
+#endif
+}
+
+// The frame the current thread is executing (new reference, or null).
+inline PyFrameObject* current_frame() {
+    PyFrameObject* f = PyEval_GetFrame();  // borrowed
+    Py_XINCREF(f);
+    return f;
+}
+
+inline PyObject* code_qualname(PyCodeObject* code) {
+#if PY_VERSION_HEX >= 0x030B0000
+    return code->co_qualname;
+#else
+    return code->co_name;
+#endif
+}
+
+inline Py_tracefunc profile_func_of(PyThreadState* tstate) { return tstate->c_profilefunc; }
+
+// Removes `func` as profile function from every thread of the interpreter that has it
+// (other threads are blocked on the GIL, which the caller holds). On 3.8 only the current
+// thread can be reached; the others ignore events once their recorder is stopped.
+inline void clear_profile_everywhere(Py_tracefunc func) {
+    PyThreadState* self = PyThreadState_Get();
+#if PY_VERSION_HEX >= 0x03090000
+    PyInterpreterState* interp = PyThreadState_GetInterpreter(self);
+    for (PyThreadState* ts = PyInterpreterState_ThreadHead(interp); ts != nullptr;
+         ts = PyThreadState_Next(ts)) {
+        if (ts->c_profilefunc == func && _PyEval_SetProfile(ts, nullptr, nullptr) < 0) PyErr_Clear();
+    }
+#else
+    if (self->c_profilefunc == func) PyEval_SetProfile(nullptr, nullptr);
+#endif
+}
+
+}  // namespace ftrace::record::compat

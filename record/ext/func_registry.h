@@ -1,0 +1,68 @@
+// Function ids: assigned once per process, with the definition kept for the thread files.
+//
+//  - Python functions: keyed on the code object; the id (+1, so 0 means "none yet") is stored
+//    in the code object's extra slot, so the hot path reads it back without a map lookup.
+//  - C functions: keyed on the PyMethodDef* (stable for the function's life, unlike the
+//    bound builtin-method objects created on every attribute access), looked up through a
+//    small direct-mapped cache in front of a hash map.
+//
+// All methods are called with the GIL held (the GIL is the lock of the registry). Allocation
+// happens only the first time a function is seen.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "chunk.h"
+#include "compat.h"
+
+namespace ftrace::record {
+
+inline constexpr uint32_t kNoFunc = UINT32_MAX;
+
+class FuncRegistry {
+public:
+    // Requests the code-extra slot (once per process). False if the interpreter has none left.
+    bool init();
+
+    uint32_t id_for_code(PyCodeObject* code) {
+        void* extra = nullptr;
+        if (compat::code_get_extra(reinterpret_cast<PyObject*>(code), extra_index_, &extra) == 0 &&
+            extra != nullptr) {
+            return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(extra) - 1);
+        }
+        return define_code(code);
+    }
+
+    // `func` must satisfy PyCFunction_Check.
+    uint32_t id_for_cfunction(PyObject* func) {
+        const PyMethodDef* ml = reinterpret_cast<PyCFunctionObject*>(func)->m_ml;
+        CacheSlot& slot = cache_[(reinterpret_cast<uintptr_t>(ml) >> 4) % kCacheSlots];
+        if (slot.key == ml) return slot.id;
+        uint32_t id = lookup_cfunction(func, ml);
+        slot.key = ml;
+        slot.id = id;
+        return id;
+    }
+
+    const format::FuncDef& def(uint32_t id) const { return defs_[id]; }
+    size_t size() const { return defs_.size(); }
+
+private:
+    struct CacheSlot {
+        const PyMethodDef* key = nullptr;
+        uint32_t id = 0;
+    };
+    static constexpr size_t kCacheSlots = 1024;
+
+    uint32_t define_code(PyCodeObject* code);
+    uint32_t lookup_cfunction(PyObject* func, const PyMethodDef* ml);
+
+    Py_ssize_t extra_index_ = -1;
+    std::vector<format::FuncDef> defs_;
+    std::unordered_map<const PyMethodDef*, uint32_t> cfuncs_;
+    CacheSlot cache_[kCacheSlots];
+};
+
+}  // namespace ftrace::record

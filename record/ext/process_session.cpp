@@ -1,0 +1,370 @@
+#include "process_session.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <iterator>
+
+#include "clock.h"
+#include "profiler_hook.h"
+#include "py_util.h"
+#include "trace_dir.h"
+#include "version.h"
+
+namespace ftrace::record {
+
+void warn(const std::string& text) {
+    std::string line = "ftrace: warning: " + text + "\n";
+    ssize_t ignored = ::write(2, line.data(), line.size());
+    (void)ignored;
+}
+
+namespace {
+
+int64_t os_tid() { return static_cast<int64_t>(::syscall(SYS_gettid)); }
+
+std::vector<std::string> read_cmdline() {
+    std::vector<std::string> argv;
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t start = 0;
+    while (start < all.size()) {
+        size_t end = all.find('\0', start);
+        if (end == std::string::npos) end = all.size();
+        argv.push_back(all.substr(start, end - start));
+        start = end + 1;
+    }
+    return argv;
+}
+
+std::string executable_path() {
+    PyObject* exe = PySys_GetObject("executable");  // borrowed
+    std::string s = utf8_or(exe, "");
+    if (!s.empty()) return s;
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+std::string python_version() {
+    std::string v = Py_GetVersion();  // "3.11.7 (main, ...) [GCC ...]"
+    return v.substr(0, v.find(' '));
+}
+
+std::string host_name() {
+    struct utsname u;
+    return ::uname(&u) == 0 ? std::string(u.nodename) : std::string();
+}
+
+// threading.<attr> without running bytecode (borrowed, or null).
+PyObject* threading_attr(const char* attr) {
+    PyObject* modules = PyImport_GetModuleDict();  // borrowed
+    PyObject* threading = PyDict_GetItemString(modules, "threading");
+    if (threading == nullptr || !PyModule_Check(threading)) return nullptr;
+    return PyDict_GetItemString(PyModule_GetDict(threading), attr);
+}
+
+// The threading.Thread object of the calling thread (new reference, or null), found in
+// threading._active by ident: a dict lookup, no bytecode.
+PyObject* current_thread_object() {
+    ErrorGuard guard;
+    PyObject* active = threading_attr("_active");
+    if (active == nullptr || !PyDict_Check(active)) return nullptr;
+    PyObject* ident = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+    if (ident == nullptr) return nullptr;
+    PyObject* t = PyDict_GetItem(active, ident);  // borrowed
+    Py_DECREF(ident);
+    Py_XINCREF(t);
+    return t;
+}
+
+std::string thread_name_of(PyObject* thread_obj, const std::string& fallback) {
+    if (thread_obj == nullptr) return fallback;
+    ErrorGuard guard;
+    PyObject* key = PyUnicode_FromString("_name");
+    if (key == nullptr) return fallback;
+    PyObject* name = PyObject_GenericGetAttr(thread_obj, key);
+    Py_DECREF(key);
+    std::string s = utf8_or(name, fallback.c_str());
+    Py_XDECREF(name);
+    return s;
+}
+
+bool ensure_trace_dir(const std::string& dir) {
+    struct stat st;
+    if (::stat(dir.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return true;
+        errno = ENOTDIR;
+        return false;
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
+    // First creator writes the marker; a concurrent creator just finds it.
+    std::string marker = dir + "/" + format::kDirMarkerFile;
+    int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) {
+        std::string text = format::dir_marker_text();
+        ssize_t ignored = ::write(fd, text.data(), text.size());
+        (void)ignored;
+        ::close(fd);
+    }
+    return true;
+}
+
+// Python-visible process hooks (plain C API, so they exist whatever the module's name).
+PyObject* py_atexit(PyObject*, PyObject*) {
+    Session::instance().stop();
+    Py_RETURN_NONE;
+}
+PyObject* py_after_fork_child(PyObject*, PyObject*) {
+    Session::instance().after_fork_child();
+    Py_RETURN_NONE;
+}
+PyMethodDef atexit_def = {"_ftrace_atexit", py_atexit, METH_NOARGS,
+                          "ftrace: writes every thread's last chunk"};
+PyMethodDef fork_def = {"_ftrace_after_fork_child", py_after_fork_child, METH_NOARGS,
+                        "ftrace: starts the child's own trace files"};
+
+}  // namespace
+
+Session& Session::instance() {
+    static Session* s = new Session();  // leaked on purpose: see the header
+    return *s;
+}
+
+bool Session::create_process_dir(const std::string& parent_key) {
+    process_ = format::ProcessInfo{};
+    process_.pid = ::getpid();
+    process_.ppid = ::getppid();
+    process_.parent_key = parent_key;
+    process_.argv = read_cmdline();
+    process_.executable = executable_path();
+    process_.python_version = python_version();
+    process_.host = host_name();
+    process_.clock = clock::init();
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        process_.start_realtime_ns = clock::realtime_ns() + attempt;
+        process_.process_key = format::process_dir_name(process_.pid, process_.start_realtime_ns);
+        process_dir_ = trace_dir_ + "/" + process_.process_key;
+        if (::mkdir(process_dir_.c_str(), 0700) == 0) return true;
+        if (errno != EEXIST) break;
+    }
+    fail("cannot create " + process_dir_ + ": " + std::strerror(errno));
+    return false;
+}
+
+bool Session::register_process_hooks() {
+    if (process_hooks_registered_) return true;
+    // atexit handlers run last-registered-first: registering at startup makes ours run after
+    // every handler of the program, so their events are recorded too.
+    PyObject* atexit = PyImport_ImportModule("atexit");
+    PyObject* os = atexit != nullptr ? PyImport_ImportModule("os") : nullptr;
+    PyObject* on_exit = PyCFunction_New(&atexit_def, nullptr);
+    PyObject* on_fork = PyCFunction_New(&fork_def, nullptr);
+    bool ok = atexit != nullptr && os != nullptr && on_exit != nullptr && on_fork != nullptr;
+    if (ok) {
+        PyObject* r = PyObject_CallMethod(atexit, "register", "O", on_exit);
+        ok = r != nullptr;
+        Py_XDECREF(r);
+    }
+    if (ok) {
+        PyObject* reg = PyObject_GetAttrString(os, "register_at_fork");
+        if (reg != nullptr) {
+            PyObject* kwargs = Py_BuildValue("{s:O}", "after_in_child", on_fork);
+            PyObject* empty = PyTuple_New(0);
+            PyObject* r = kwargs && empty ? PyObject_Call(reg, empty, kwargs) : nullptr;
+            ok = r != nullptr;
+            Py_XDECREF(r);
+            Py_XDECREF(empty);
+            Py_XDECREF(kwargs);
+            Py_DECREF(reg);
+        } else {
+            PyErr_Clear();  // no fork on this platform
+        }
+    }
+    Py_XDECREF(on_fork);
+    Py_XDECREF(on_exit);
+    Py_XDECREF(os);
+    Py_XDECREF(atexit);
+    if (!ok) PyErr_Clear();
+    process_hooks_registered_ = ok;
+    return ok;
+}
+
+bool Session::start(const std::string& trace_dir) {
+    try {
+        if (active_) return true;
+        if (failed_) return false;
+        PyThreadState* ts = PyThreadState_Get();
+        if (compat::profile_func_of(ts) != nullptr &&
+            compat::profile_func_of(ts) != hook::profile_hook) {
+            warn("another profiler is installed (sys.setprofile); ftrace does not replace it, "
+                 "this process runs untraced");
+            return false;
+        }
+        if (!registry_.init()) {
+            warn("no free code-object slot in this interpreter; this process runs untraced");
+            return false;
+        }
+        char resolved[PATH_MAX];
+        trace_dir_ = trace_dir;
+        if (!ensure_trace_dir(trace_dir_)) {
+            fail("cannot create trace directory " + trace_dir_ + ": " + std::strerror(errno));
+            return false;
+        }
+        if (::realpath(trace_dir_.c_str(), resolved) != nullptr) trace_dir_ = resolved;
+
+        // Python-level preparation first (it runs bytecode, which must not be recorded
+        // half-way nor interleave with the registration below).
+        {
+            PyObject* threading = PyImport_ImportModule("threading");
+            if (threading == nullptr) {
+                PyErr_Clear();
+                warn("cannot import threading; this process runs untraced");
+                return false;
+            }
+            Py_DECREF(threading);
+        }
+        if (!register_process_hooks()) {
+            warn("cannot register the exit/fork handlers; this process runs untraced");
+            return false;
+        }
+        if (!create_process_dir("")) return false;
+
+        recorders_.clear();
+        next_index_ = 0;
+        active_ = true;
+        std::shared_ptr<ThreadRecorder> main = register_current_thread(false);
+        if (!main || !hook::install_on_current_thread(main)) {
+            PyErr_Clear();
+            fail("cannot install the profile hook");
+            return false;
+        }
+        // New threads: threading calls sys.setprofile(trampoline) in each before Thread.run.
+        // Set as a module attribute (what threading.setprofile does) so no bytecode runs.
+        PyObject* modules = PyImport_GetModuleDict();
+        PyObject* threading = PyDict_GetItemString(modules, "threading");
+        if (threading == nullptr ||
+            PyObject_SetAttrString(threading, "_profile_hook", hook::thread_trampoline()) != 0) {
+            PyErr_Clear();
+            warn("cannot hook new threads; only the main thread is traced");
+        }
+        return true;
+    } catch (const std::exception& e) {
+        fail(std::string("internal error at start: ") + e.what());
+        return false;
+    }
+}
+
+std::shared_ptr<ThreadRecorder> Session::register_current_thread(bool ends_at_depth0) {
+    if (!active_) return nullptr;
+    PyObject* thread_obj = current_thread_object();  // new ref or null
+    PyObject* main_obj = threading_attr("_main_thread");
+    format::ThreadInfo info;
+    info.tid = os_tid();
+    info.index = next_index_++;
+    info.is_main = thread_obj != nullptr ? thread_obj == main_obj : !ends_at_depth0;
+    info.name = thread_name_of(thread_obj, info.is_main ? "MainThread"
+                                                        : "Thread-" + std::to_string(info.tid));
+    try {
+        auto rec = std::make_shared<ThreadRecorder>(*this, std::move(info), thread_obj,
+                                                    ends_at_depth0);
+        recorders_.push_back(rec);
+        return rec;
+    } catch (const std::bad_alloc&) {
+        Py_XDECREF(thread_obj);
+        fail("out of memory for a thread buffer");
+        return nullptr;
+    }
+}
+
+void Session::flush_all() {
+    if (!active_) return;
+    try {
+        for (size_t i = 0; i < recorders_.size() && active_; ++i) recorders_[i]->flush(false);
+    } catch (const std::exception& e) {
+        fail(std::string("internal error while flushing: ") + e.what());
+    }
+}
+
+void Session::unhook_all() {
+    compat::clear_profile_everywhere(hook::profile_hook);
+    PyObject* hookobj = threading_attr("_profile_hook");
+    if (hookobj != nullptr && hookobj == hook::thread_trampoline()) {
+        PyObject* threading = PyDict_GetItemString(PyImport_GetModuleDict(), "threading");
+        if (threading == nullptr || PyObject_SetAttrString(threading, "_profile_hook", Py_None) != 0)
+            PyErr_Clear();
+    }
+}
+
+void Session::stop() {
+    if (!active_) return;
+    try {
+        for (size_t i = 0; i < recorders_.size() && active_; ++i) recorders_[i]->flush(true);
+    } catch (const std::exception& e) {
+        fail(std::string("internal error while writing the last chunks: ") + e.what());
+    }
+    if (!active_) return;  // failed meanwhile: fail() already stopped everything
+    active_ = false;
+    for (auto& r : recorders_) r->abandon();  // frees buffers of anything not yet finished
+    unhook_all();
+}
+
+void Session::fail(const std::string& what) {
+    if (!failed_) {
+        failed_ = true;
+        warn(what + "; the program continues untraced");
+    }
+    active_ = false;
+    for (auto& r : recorders_) r->abandon();
+    unhook_all();
+}
+
+void Session::end_thread(ThreadRecorder* rec) {
+    rec->flush(true);  // on failure the session is failed and `rec` abandoned
+    auto it = std::find_if(recorders_.begin(), recorders_.end(),
+                           [rec](const std::shared_ptr<ThreadRecorder>& p) { return p.get() == rec; });
+    if (it != recorders_.end()) recorders_.erase(it);
+    // Last: this may drop the final reference to `rec`.
+    hook::uninstall_current_thread();
+}
+
+void Session::after_fork_child() {
+    if (!active_) return;
+    try {
+        const uint64_t tick = clock::now();
+        ThreadRecorder* current = hook::current_recorder();
+        std::shared_ptr<ThreadRecorder> keep;
+        for (auto& r : recorders_) {
+            if (r.get() == current) {
+                keep = r;
+            } else {
+                r->abandon();  // another thread of the parent: its events stay the parent's
+            }
+        }
+        recorders_.clear();
+        const std::string parent_key = process_.process_key;
+        if (!create_process_dir(parent_key)) return;
+        next_index_ = 0;
+        if (keep) {
+            format::ThreadInfo info = keep->info();
+            info.tid = os_tid();
+            info.index = next_index_++;
+            info.is_main = true;  // the forking thread is the child's main thread
+            recorders_.push_back(keep);
+            keep->restart_in_child(std::move(info), tick);
+        }
+    } catch (const std::exception& e) {
+        fail(std::string("internal error after fork: ") + e.what());
+    }
+}
+
+}  // namespace ftrace::record

@@ -1,0 +1,68 @@
+// The recording of one process: its folder in the trace directory, its ProcessInfo, the
+// function registry and the recorders of its traced threads. Handles start/stop, interpreter
+// exit, thread end, fork and failure.
+//
+// A leaked singleton (never destroyed, so nothing runs after the interpreter is gone). All
+// methods run with the GIL held; the GIL is the session's lock.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chunk.h"
+#include "chunk_writer.h"
+#include "func_registry.h"
+#include "thread_recorder.h"
+
+namespace ftrace::record {
+
+class Session {
+public:
+    static Session& instance();
+
+    // Starts recording this process into a new folder of `trace_dir` and hooks the current
+    // thread and every thread started later. False (after one warning line) if tracing
+    // could not start; the program then runs untraced.
+    bool start(const std::string& trace_dir);
+    // Writes every thread's buffer as its last chunk, then unhooks everything.
+    void stop();
+    // Writes every thread's buffered events (not marked last).
+    void flush_all();
+    bool active() const { return active_; }
+
+    // Prints one "ftrace: warning:" line (once per process) and stops without writing more.
+    void fail(const std::string& what);
+
+    // Hook support.
+    std::shared_ptr<ThreadRecorder> register_current_thread(bool ends_at_depth0);
+    void end_thread(ThreadRecorder* rec);  // may free `rec`
+    void after_fork_child();
+
+    FuncRegistry& registry() { return registry_; }
+    format::ChunkWriter& writer() { return writer_; }
+    const format::ProcessInfo& process_info() const { return process_; }
+    const std::string& process_dir() const { return process_dir_; }
+    const std::vector<std::shared_ptr<ThreadRecorder>>& recorders() const { return recorders_; }
+
+private:
+    Session() = default;
+    bool create_process_dir(const std::string& parent_key);
+    bool register_process_hooks();  // atexit + os.register_at_fork, once per process
+    void unhook_all();
+
+    bool active_ = false;
+    bool failed_ = false;
+    bool process_hooks_registered_ = false;
+    std::string trace_dir_;
+    std::string process_dir_;
+    format::ProcessInfo process_;
+    FuncRegistry registry_;
+    format::ChunkWriter writer_;  // shared: every flush holds the GIL
+    std::vector<std::shared_ptr<ThreadRecorder>> recorders_;
+    uint32_t next_index_ = 0;
+};
+
+// Prints `ftrace: warning: <text>` as one line on stderr (fd 2, one write).
+void warn(const std::string& text);
+
+}  // namespace ftrace::record

@@ -1,0 +1,27 @@
+// The PyEval_SetProfile callback (the hot path) and its per-thread handle.
+//
+// Each traced thread has its own profile object, a tiny "ThreadHandle" holding the thread's
+// recorder, so the hook finds its buffer in the `obj` argument: no TLS lookup, no map.
+// New threads get the hook through threading.setprofile(trampoline): the trampoline runs once
+// inside the new thread (at the call of Thread.run), registers it and replaces itself with
+// the C hook.
+#pragma once
+#include <memory>
+
+#include "compat.h"
+#include "thread_recorder.h"
+
+namespace ftrace::record::hook {
+
+int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg);
+
+// Binds the C hook to `rec` on the calling thread. False on failure (no memory).
+bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec);
+// Removes the C hook from the calling thread if it is installed there.
+void uninstall_current_thread();
+// The calling thread's recorder if the C hook is installed on it, else null.
+ThreadRecorder* current_recorder();
+// The callable given to threading.setprofile (borrowed; lives as long as the process).
+PyObject* thread_trampoline();
+
+}  // namespace ftrace::record::hook

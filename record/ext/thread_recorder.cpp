@@ -1,0 +1,175 @@
+#include "thread_recorder.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include "chunk_writer.h"
+#include "clock.h"
+#include "process_session.h"
+#include "py_util.h"
+#include "trace_dir.h"
+
+namespace ftrace::record {
+
+ThreadRecorder::ThreadRecorder(Session& session, format::ThreadInfo info, PyObject* thread_obj,
+                               bool ends_at_depth0)
+    : session_(session), ends_at_depth0_(ends_at_depth0), info_(std::move(info)),
+      thread_obj_(thread_obj) {
+    events_ = new format::RawEvent[kCapacity];  // may throw: caught by the caller
+    stack_.reserve(256);
+    pending_.reserve(256);
+}
+
+// Destroyed with the GIL held (session list or hook handle release), so releasing the
+// Thread object here is safe.
+ThreadRecorder::~ThreadRecorder() {
+    close_file();
+    delete[] events_;
+    Py_XDECREF(thread_obj_);
+}
+
+void ThreadRecorder::note_new_id(uint32_t id) {
+    const size_t word = id >> 6;
+    if (word >= defined_.size()) defined_.resize(word + 1 + defined_.size() / 2, 0);
+    defined_[word] |= uint64_t{1} << (id & 63);
+    pending_.push_back(id);
+}
+
+bool ThreadRecorder::open_file() {
+    std::string path =
+        session_.process_dir() + "/" + format::thread_file_name(info_.index, info_.tid);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        session_.fail("cannot create " + path + ": " + std::strerror(errno));
+        return false;
+    }
+    fd_ = fd;
+    return true;
+}
+
+void ThreadRecorder::close_file() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+bool ThreadRecorder::refresh_name() {
+    if (thread_obj_ == nullptr) return false;
+    ErrorGuard guard;
+    // Thread._name is a plain instance attribute: a generic lookup runs no bytecode (the
+    // `name` property would, and could hand the GIL to another thread mid-flush).
+    PyObject* key = PyUnicode_FromString("_name");
+    if (key == nullptr) return false;
+    PyObject* name = PyObject_GenericGetAttr(thread_obj_, key);
+    Py_DECREF(key);
+    bool changed = false;
+    if (name != nullptr && PyUnicode_Check(name)) {
+        std::string now = utf8_or(name, info_.name.c_str());
+        if (now != info_.name) {
+            info_.name = std::move(now);
+            changed = true;
+        }
+    }
+    Py_XDECREF(name);
+    return changed;
+}
+
+bool ThreadRecorder::flush(bool last) {
+    if (!alive_) return false;
+    bool renamed = refresh_name();
+    if (count_ == 0 && pending_.empty() && seq_ > 0 && !last && !renamed) return true;
+    if (fd_ < 0 && !open_file()) return false;
+
+    defs_scratch_.clear();
+    const FuncRegistry& registry = session_.registry();
+    for (uint32_t id : pending_) defs_scratch_.push_back(registry.def(id));
+
+    format::ChunkInput in;
+    in.seq = seq_;
+    in.sync = clock::take_sync();
+    if (seq_ == 0) in.process = &session_.process_info();
+    if (seq_ == 0 || renamed) in.thread = &info_;
+    in.funcs = defs_scratch_.data();
+    in.func_count = defs_scratch_.size();
+    in.events = events_;
+    in.event_count = events_ != nullptr ? count_ : 0;
+    in.last = last;
+    in.dropped_events = dropped_;
+
+    const std::vector<uint8_t>* encoded = nullptr;
+    try {
+        encoded = &session_.writer().encode(in);
+    } catch (const std::exception& e) {
+        session_.fail(std::string("cannot encode a chunk: ") + e.what());
+        return false;
+    }
+    const std::vector<uint8_t>& frame = *encoded;
+    const uint8_t* p = frame.data();
+    size_t left = frame.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd_, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int err = n < 0 ? errno : EIO;
+            session_.fail("cannot write " + session_.process_dir() + "/" +
+                          format::thread_file_name(info_.index, info_.tid) + ": " +
+                          std::strerror(err));
+            return false;
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    ++seq_;
+    count_ = 0;
+    pending_.clear();
+    if (last) {
+        recording_ = false;
+        alive_ = false;
+        close_file();
+        release_buffers();
+    }
+    return true;
+}
+
+void ThreadRecorder::release_buffers() {
+    delete[] events_;
+    events_ = nullptr;
+    count_ = 0;
+    std::vector<uint32_t>().swap(stack_);
+    std::vector<uint64_t>().swap(defined_);
+    std::vector<uint32_t>().swap(pending_);
+    std::vector<format::FuncDef>().swap(defs_scratch_);
+}
+
+void ThreadRecorder::abandon() {
+    recording_ = false;
+    alive_ = false;
+    close_file();
+    release_buffers();
+}
+
+void ThreadRecorder::restart_in_child(format::ThreadInfo info, uint64_t tick) {
+    close_file();  // the parent's file: the child never writes to it
+    info_ = std::move(info);
+    seq_ = 0;
+    count_ = 0;
+    recorded_ = 0;
+    dropped_ = 0;
+    defined_.clear();
+    pending_.clear();
+    if (events_ == nullptr) events_ = new format::RawEvent[kCapacity];
+    recording_ = true;
+    alive_ = true;
+    const std::vector<uint32_t> open_frames = stack_;  // append() may fail and free stack_
+    for (uint32_t entry : open_frames) {
+        const bool is_c = (entry & kCFlag) != 0;
+        const uint32_t id = entry & ~kCFlag;
+        note_id(id);
+        append(tick, id, is_c ? format::EventKind::CCall : format::EventKind::PyCall);
+    }
+}
+
+}  // namespace ftrace::record

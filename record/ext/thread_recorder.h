@@ -1,0 +1,115 @@
+// One traced thread: its event buffer, its open-frame stack, the function ids its file has
+// defined, and its thread file. Owned through shared_ptr by the session (while the thread is
+// traced) and by the thread's hook handle (while the hook can still fire), so a stale hook
+// never sees freed memory.
+//
+// Threading: every method runs with the GIL held, either on the owning thread (hot path,
+// flush when full, thread end) or on another thread while the owner is blocked on the GIL
+// (flush at exit, fork, stop). Flushing never runs Python bytecode, so it cannot hand the GIL
+// to the owner in the middle.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chunk.h"
+#include "compat.h"
+#include "event.h"
+
+namespace ftrace::record {
+
+class Session;
+
+class ThreadRecorder {
+public:
+    static constexpr uint32_t kCapacity = 64 * 1024;  // events per chunk (1 MiB buffer)
+    static constexpr uint32_t kCFlag = 0x80000000u;    // stack entry is a C call
+
+    // `thread_obj`: the threading.Thread (new reference, may be null). `ends_at_depth0`: the
+    // thread's recording began at its outermost frame (Thread.run), so the stack becoming
+    // empty again means the thread is finishing.
+    ThreadRecorder(Session& session, format::ThreadInfo info, PyObject* thread_obj,
+                   bool ends_at_depth0);
+    ~ThreadRecorder();
+    ThreadRecorder(const ThreadRecorder&) = delete;
+    ThreadRecorder& operator=(const ThreadRecorder&) = delete;
+
+    bool recording() const { return recording_; }
+
+    // ---- hot path: no allocation (except the first sight of an id, or a deeper stack than
+    // ever before), no lock, no syscall (except when the buffer is full).
+    void on_call(uint64_t tick, uint32_t id, bool is_c) {
+        note_id(id);
+        stack_.push_back(is_c ? (id | kCFlag) : id);
+        append(tick, id, is_c ? format::EventKind::CCall : format::EventKind::PyCall);
+    }
+    // Returns true when the thread's outermost traced frame just returned (thread end).
+    bool on_return(uint64_t tick, bool is_c) {
+        if (stack_.empty()) return false;  // a frame entered before recording began
+        stack_.pop_back();
+        append(tick, 0, is_c ? format::EventKind::CReturn : format::EventKind::PyReturn);
+        return stack_.empty() && ends_at_depth0_ && recording_;
+    }
+
+    // Writes the buffered events as one chunk (a chunk is written even when empty if `last`
+    // or if nothing was written yet). `last` ends the thread: the file is closed, the
+    // buffer freed, recording stops. False after a write error (the session was failed).
+    bool flush(bool last);
+    // Stops recording without writing anything more; frees the buffer, closes the file.
+    void abandon();
+    // Fork child: drops everything inherited (buffered events, file, defined ids) and starts
+    // over as a thread of the new process; re-emits the open frames as calls at `tick` so the
+    // child's file is balanced and self-contained.
+    void restart_in_child(format::ThreadInfo info, uint64_t tick);
+
+    const format::ThreadInfo& info() const { return info_; }
+    uint64_t recorded_events() const { return recorded_; }
+    uint64_t dropped_events() const { return dropped_; }
+
+private:
+    void note_id(uint32_t id) {
+        const size_t word = id >> 6;
+        const uint64_t bit = uint64_t{1} << (id & 63);
+        if (word < defined_.size() && (defined_[word] & bit) != 0) return;
+        note_new_id(id);
+    }
+    void note_new_id(uint32_t id);
+    void append(uint64_t tick, uint32_t arg, format::EventKind kind) {
+        if (count_ == kCapacity && !flush(false)) {
+            ++dropped_;
+            return;
+        }
+        if (events_ == nullptr) {
+            ++dropped_;
+            return;
+        }
+        events_[count_++] = format::RawEvent{tick, arg, static_cast<uint32_t>(kind)};
+        ++recorded_;
+    }
+    bool open_file();
+    bool refresh_name();  // true when the thread's name changed since the last ThreadInfo sent
+    void close_file();
+    void release_buffers();
+
+    Session& session_;
+    // hot
+    format::RawEvent* events_ = nullptr;
+    uint32_t count_ = 0;
+    bool recording_ = true;
+    bool ends_at_depth0_ = false;
+    std::vector<uint32_t> stack_;
+    std::vector<uint64_t> defined_;  // bitset over function ids already defined in this file
+    std::vector<uint32_t> pending_;  // ids whose FuncDef goes into the next chunk
+    uint64_t recorded_ = 0;
+    uint64_t dropped_ = 0;
+    // cold
+    bool alive_ = true;  // false once the last chunk is written or the recorder abandoned
+    format::ThreadInfo info_;
+    PyObject* thread_obj_ = nullptr;
+    int fd_ = -1;
+    uint32_t seq_ = 0;
+    std::vector<format::FuncDef> defs_scratch_;
+};
+
+}  // namespace ftrace::record

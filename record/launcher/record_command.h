@@ -1,0 +1,20 @@
+// `ftrace record`: create the trace directory, run the command with the bootstrap on
+// PYTHONPATH, pass signals through, report where the trace is, exit like the command.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace ftrace::launcher {
+
+struct RecordOptions {
+    std::string out_dir;               // empty: ./ftrace-YYYYMMDD-HHMMSS.dir
+    std::vector<std::string> command;  // COMMAND ARGS...
+};
+
+// Returns the exit code for the launcher (or re-raises the command's fatal signal).
+int run_record(const RecordOptions& opts);
+
+// Replaces this process by `ftrace-convert SUBCOMMAND ARGS...` from next to this binary.
+int exec_converter(const std::string& subcommand, const std::vector<std::string>& args);
+
+}  // namespace ftrace::launcher
