@@ -181,3 +181,16 @@ def test_record_without_command_is_an_error(ftrace, tmp_path):
     r = run([ftrace.binary, "record"], cwd=tmp_path)
     assert r.returncode > 0, r.describe()
     assert r.stderr.strip(), "no message"
+
+
+@pytest.mark.parametrize("separator", [True, False], ids=["with--", "without--"])
+def test_record_command_forms(ftrace, tmp_path, separator):
+    """`ftrace record [-o DIR] [--] COMMAND ARGS...`: the `--` is optional."""
+    prog = ftrace.write_program(TRIVIAL_PROG)
+    out = tmp_path / f"t-{separator}.dir"
+    args = [ftrace.binary, "record", "-o", out] + (["--"] if separator else []) + \
+        [ftrace.python, prog]
+    r = run(args, cwd=tmp_path)
+    assert r.returncode == 0, r.describe()
+    assert r.stdout == b"1\n", r.describe()
+    assert out.is_dir()
