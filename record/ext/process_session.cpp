@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -29,6 +30,8 @@ void warn(const std::string& text) {
 }
 
 namespace {
+
+constexpr const char* kParentKeyEnv = "FTRACE_PARENT_KEY";
 
 int64_t os_tid() { return static_cast<int64_t>(::syscall(SYS_gettid)); }
 
@@ -145,6 +148,16 @@ bool Session::create_process_dir(const std::string& parent_key) {
     process_.pid = ::getpid();
     process_.ppid = ::getppid();
     process_.parent_key = parent_key;
+    if (parent_key.empty()) {
+        // A traced parent leaves its key in the C environment (not in os.environ, so the
+        // program never sees it); children started by exec inherit it. Only trusted when it
+        // names our actual parent (a grandchild behind an untraced process gets none).
+        const char* inherited = std::getenv(kParentKeyEnv);
+        const std::string expect = "p" + std::to_string(process_.ppid) + "-";
+        if (inherited != nullptr && std::string(inherited).rfind(expect, 0) == 0) {
+            process_.parent_key = inherited;
+        }
+    }
     process_.argv = read_cmdline();
     process_.executable = executable_path();
     process_.python_version = python_version();
@@ -154,7 +167,10 @@ bool Session::create_process_dir(const std::string& parent_key) {
         process_.start_realtime_ns = clock::realtime_ns() + attempt;
         process_.process_key = format::process_dir_name(process_.pid, process_.start_realtime_ns);
         process_dir_ = trace_dir_ + "/" + process_.process_key;
-        if (::mkdir(process_dir_.c_str(), 0700) == 0) return true;
+        if (::mkdir(process_dir_.c_str(), 0700) == 0) {
+            ::setenv(kParentKeyEnv, process_.process_key.c_str(), 1);
+            return true;
+        }
         if (errno != EEXIST) break;
     }
     fail("cannot create " + process_dir_ + ": " + std::strerror(errno));

@@ -2,6 +2,7 @@
 // `info` and `report` are handed to `ftrace-convert` installed next to this binary.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -54,11 +55,32 @@ int main(int argc, char** argv) {
     CLI::App* report =
         passthrough(app, "report", "Print the top functions of a trace (ftrace report DIR)");
 
+    // `ftrace record [opts] -- COMMAND...`: everything after the first `--` is the command,
+    // taken before CLI11 sees it (its prefix mode does not keep what follows `--`).
+    std::vector<std::string> after_dashes;
+    bool has_dashes = false;
+    if (argc > 1 && std::string(argv[1]) == "record") {
+        for (int i = 2; i < argc; ++i) {
+            if (std::string(argv[i]) == "--") {
+                has_dashes = true;
+                after_dashes.assign(argv + i + 1, argv + argc);
+                argc = i;
+                break;
+            }
+        }
+    }
     CLI11_PARSE(app, argc, argv);
 
     if (record->parsed()) {
         rec.command = record->remaining();
-        if (!rec.command.empty() && rec.command.front() == "--") rec.command.erase(rec.command.begin());
+        if (has_dashes) {
+            if (!rec.command.empty()) {
+                std::fprintf(stderr, "ftrace record: unexpected argument '%s' before '--'\n",
+                             rec.command.front().c_str());
+                return 2;
+            }
+            rec.command = after_dashes;
+        }
         return ftrace::launcher::run_record(rec);
     }
     for (CLI::App* sub : {convert, info, report}) {
