@@ -61,6 +61,7 @@ ClockFit ClockFit::fit(const std::vector<format::ClockSync>& points, format::Clo
         }
     }
     f.slope_ = slope;
+    f.slope_d_ = static_cast<double>(slope);
     // The line passes through the centroid: ns = n0 + my + slope * (tick - t0 - mx).
     // Re-anchor at the tick nearest the centroid so to_ns only multiplies small deltas.
     long double anchor_off = std::round(mx);

@@ -21,8 +21,13 @@ public:
                         std::string* note = nullptr);
 
     int64_t to_ns(uint64_t tick) const {
-        long double d = static_cast<long double>(static_cast<int64_t>(tick - anchor_tick_));
-        return anchor_ns_ + static_cast<int64_t>(llroundl(d * slope_));
+        // Deltas from the anchor (near the sync points' centroid) are small, so double keeps
+        // sub-ns precision over any realistic span; far ticks fall back to long double.
+        int64_t d = static_cast<int64_t>(tick - anchor_tick_);
+        if (d > -kExactDelta && d < kExactDelta) {
+            return anchor_ns_ + static_cast<int64_t>(std::llround(static_cast<double>(d) * slope_d_));
+        }
+        return anchor_ns_ + static_cast<int64_t>(llroundl(static_cast<long double>(d) * slope_));
     }
     long double ns_per_tick() const { return slope_; }
     // Median of realtime_ns - monotonic_ns over the points (0 without points).
@@ -34,6 +39,8 @@ private:
     uint64_t anchor_tick_ = 0;
     int64_t anchor_ns_ = 0;
     long double slope_ = 1.0L;
+    double slope_d_ = 1.0;
+    static constexpr int64_t kExactDelta = int64_t{1} << 50;
     int64_t wall_offset_ = 0;
     size_t points_ = 0;
     bool guessed_ = false;

@@ -9,7 +9,7 @@ namespace ftrace::convert {
 struct ConvertArgs {
     std::vector<std::string> dirs;
     std::string output;   // empty: default_output_path(dirs[0])
-    int gzip_level = 6;
+    int gzip_level = 4;  // zlib level: 4 is ~2.5x faster than 6 for ~4% more bytes
     bool quiet = false;   // no summary lines
 };
 

@@ -5,7 +5,11 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace ftrace::convert {
@@ -126,6 +130,71 @@ private:
     std::vector<Bytef> out_;
 };
 
+// Runs another sink (the compressor) on its own thread, so JSON generation and deflate
+// overlap. Writes are copied into a small bounded queue.
+class ThreadedSink final : public Sink {
+public:
+    explicit ThreadedSink(std::unique_ptr<Sink> inner) : inner_(std::move(inner)) {
+        worker_ = std::thread([this] { run(); });
+    }
+    ~ThreadedSink() override { close(); }
+
+    bool write(const char* data, size_t size) override {
+        std::unique_lock<std::mutex> lock(mu_);
+        space_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed_; });
+        if (failed_) return false;
+        queue_.emplace_back(data, size);
+        ready_.notify_one();
+        return true;
+    }
+
+    bool close() override {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (closed_) return error_.empty();
+            closed_ = true;
+        }
+        ready_.notify_one();
+        worker_.join();
+        bool ok = inner_->close();
+        if (!ok && error_.empty()) error_ = inner_->error();
+        return ok && error_.empty();
+    }
+    const std::string& error() const override { return error_.empty() ? inner_->error() : error_; }
+    uint64_t bytes_written() const override { return inner_->bytes_written(); }
+
+private:
+    static constexpr size_t kMaxQueued = 4;
+    void run() {
+        for (;;) {
+            std::string buf;
+            {
+                std::unique_lock<std::mutex> lock(mu_);
+                ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+                if (queue_.empty()) return;
+                buf = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            space_.notify_one();
+            if (!inner_->write(buf.data(), buf.size())) {
+                std::lock_guard<std::mutex> lock(mu_);
+                failed_ = true;
+                queue_.clear();
+                space_.notify_all();
+            }
+        }
+    }
+
+    std::unique_ptr<Sink> inner_;
+    std::thread worker_;
+    std::mutex mu_;
+    std::condition_variable ready_, space_;
+    std::deque<std::string> queue_;
+    bool closed_ = false;
+    bool failed_ = false;
+    std::string error_;
+};
+
 }  // namespace
 
 std::unique_ptr<Sink> open_file_sink(const std::string& path, bool gzip, std::string& error,
@@ -135,7 +204,7 @@ std::unique_ptr<Sink> open_file_sink(const std::string& path, bool gzip, std::st
         error = path + ": cannot create: " + std::strerror(errno);
         return nullptr;
     }
-    if (gzip) return std::make_unique<GzipSink>(fd, path, gzip_level);
+    if (gzip) return std::make_unique<ThreadedSink>(std::make_unique<GzipSink>(fd, path, gzip_level));
     return std::make_unique<FdSink>(fd, path);
 }
 

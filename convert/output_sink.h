@@ -1,6 +1,7 @@
 // Where the profile bytes go: a plain file or a gzip stream (zlib), chosen by the name.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -36,8 +37,8 @@ private:
 bool ends_with_gz(const std::string& path);
 
 // Opens `path` for writing (created 0600: profiles contain program data). Gzip-compresses
-// when `gzip` is true. Returns nullptr and sets `error` when the file cannot be created.
+// when `gzip` is true, on a separate thread so compression overlaps JSON generation. Returns nullptr and sets `error` when the file cannot be created.
 std::unique_ptr<Sink> open_file_sink(const std::string& path, bool gzip, std::string& error,
-                                     int gzip_level = 6);
+                                     int gzip_level = 4);
 
 }  // namespace ftrace::convert

@@ -53,10 +53,27 @@ void absorb(format::ThreadFileReader& reader, LoadedThread& t, bool keep_events)
     t.issues = reader.issues();
 }
 
-// True if `path` looks like a trace directory: the marker file or at least one process folder.
+// "p<digits>-<digits>": the name the recorder gives a process folder.
+bool is_process_folder_name(const std::string& name) {
+    size_t i = 1, n = name.size();
+    if (n < 4 || name[0] != 'p') return false;
+    size_t d1 = i;
+    while (i < n && name[i] >= '0' && name[i] <= '9') ++i;
+    if (i == d1 || i >= n || name[i] != '-') return false;
+    size_t d2 = ++i;
+    while (i < n && name[i] >= '0' && name[i] <= '9') ++i;
+    return i > d2 && i == n;
+}
+
+// True if `path` looks like a trace directory: the marker file, or at least one folder
+// named like a process folder (a trace whose marker file was lost still converts).
 bool looks_like_trace_dir(const std::string& path, const std::vector<format::ListedProcess>& listed) {
     std::error_code ec;
-    return fs::exists(fs::path(path) / format::kDirMarkerFile, ec) || !listed.empty();
+    if (fs::exists(fs::path(path) / format::kDirMarkerFile, ec)) return true;
+    for (const auto& p : listed) {
+        if (is_process_folder_name(fs::path(p.dir).filename().string())) return true;
+    }
+    return false;
 }
 
 }  // namespace
