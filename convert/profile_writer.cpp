@@ -52,6 +52,9 @@ void ProfileWriter::begin(const ProfileMeta& meta, const SchemaRegistry& schemas
     if (!meta.arguments.empty()) w_.key("arguments").string(meta.arguments);
     w_.key("stackwalk").integer(0);
     w_.key("symbolicated").boolean(true);
+    // Python funcs are isJS, C funcs relevantForJS, so the "JavaScript/Native" filter would
+    // only offer a confusingly labelled C-only view: hide it, as the verified fixture does.
+    w_.key("usesOnlyOneStackType").boolean(true);
     w_.key("sourceCodeIsNotOnSearchfox").boolean(true);
     w_.key("keepProfileThreadOrder").boolean(true);
     w_.key("initialVisibleThreads").begin_array();

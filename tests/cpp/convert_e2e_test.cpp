@@ -489,3 +489,58 @@ TEST(InfoCommand, DescribesProcessesThreadsAndDamage) {
     std::ostringstream out3, err3;
     EXPECT_EQ(convert::run_info((tmp.path() / "none").string(), out3, err3), 1);
 }
+
+TEST(ConvertEndToEnd, MarkerOnlyThreadAndMonotonicClock) {
+    TempDir tmp;
+    auto trace = tmp.path() / "mono.dir";
+    auto proc = make_process(500, {"python3", "m.py"}, 7);
+    proc.clock = format::ClockKind::MonotonicNs;
+    // Ticks are ns: build events directly (not via tick_at).
+    ThreadSpec t;
+    t.info = {500, 0, "MainThread", true};
+    t.funcs = {py_func(1, "f", "m.py", 2)};
+    t.events = {format::RawEvent{kMonoBase + 1000, 1, 0}, format::RawEvent{kMonoBase + 4000, 0, 1}};
+    ThreadSpec quiet;
+    quiet.info = {501, 1, "quiet", false};
+    format::Marker m;
+    m.kind = MarkerKind::UserRegion;
+    m.start_tick = kMonoBase + 2000;
+    m.end_tick = kMonoBase + 9000;
+    m.name = "phase one";
+    quiet.markers = {m};
+    // encode_thread derives sync points from tick_at(): write MonotonicNs chunks by hand.
+    auto pdir = trace / format::process_dir_name(500, 7);
+    fs::create_directories(pdir);
+    std::ofstream(trace / format::kDirMarkerFile) << format::dir_marker_text();
+    for (const ThreadSpec* s : {&t, &quiet}) {
+        format::ChunkWriter w;
+        format::ChunkInput in;
+        in.sync = format::ClockSync{static_cast<uint64_t>(kMonoBase), kMonoBase, kMonoBase + kWallOffset};
+        in.process = &proc;
+        in.thread = &s->info;
+        in.funcs = s->funcs.data();
+        in.func_count = s->funcs.size();
+        in.events = s->events.data();
+        in.event_count = s->events.size();
+        in.markers = s->markers.data();
+        in.marker_count = s->markers.size();
+        in.last = true;
+        auto bytes = w.encode(in);
+        write_file(pdir / format::thread_file_name(s->info.index, s->info.tid), bytes);
+    }
+    std::vector<std::string> warnings;
+    json p = convert_to_json({trace.string()}, &warnings);
+    check_structure(p);
+    EXPECT_TRUE(warnings.empty()) << warnings[0];  // one sync point is fine for MonotonicNs
+    ASSERT_EQ(p["threads"].size(), 2u);
+    auto times = times_of(p["threads"][0]["samples"]);
+    EXPECT_EQ(times, (std::vector<double>{0, 0.003, 0.003}));
+    const auto& q = p["threads"][1];
+    EXPECT_EQ(q["samples"]["length"], 1);  // only the closing sample
+    EXPECT_EQ(q["registerTime"].get<double>(), 0.001);
+    EXPECT_EQ(q["unregisterTime"].get<double>(), 0.008);
+    EXPECT_EQ(q["markers"]["phase"][0], 1);
+    EXPECT_EQ(q["markers"]["data"][0]["type"], "UserRegion");
+    EXPECT_EQ(str(p, q["markers"]["name"][0]), "phase one");
+    EXPECT_EQ(p["meta"]["profilingEndTime"].get<double>(), 0.008);
+}
