@@ -14,7 +14,7 @@ const char* kExamples =
     "Examples:\n"
     "  ftrace record python3 app.py --arg       trace app.py (and every Python process it starts)\n"
     "  ftrace record -o trace.dir -- python3 -m mymodule\n"
-    "  ftrace convert trace.dir                 write trace.dir.json.gz for profiler.firefox.com\n"
+    "  ftrace convert trace.dir                 write trace.json.gz for profiler.firefox.com\n"
     "  ftrace info trace.dir                    processes, threads and event counts\n"
     "  ftrace report trace.dir                  top functions in the terminal\n";
 
