@@ -7,12 +7,16 @@ Usually started from the command line::
 
     ftrace record python3 app.py --arg
 
-or from code::
+or ``python -m ftrace app.py --arg``, or from code::
 
     import ftrace
-    ftrace.start("trace.dir")
-    ...
-    ftrace.stop()
+
+    with ftrace.trace("trace.dir"):      # or @ftrace.trace("trace.dir") on a function
+        ftrace.marker("checkpoint", step=3)
+        with ftrace.region("load"):
+            ...
+
+``marker`` and ``region`` cost next to nothing when the process is not being recorded.
 """
 import os
 import sys
@@ -22,7 +26,7 @@ try:
 except ImportError:  # no recorder built for this interpreter
     _ftrace = None
 
-__all__ = ["start", "stop", "is_active", "flush"]
+__all__ = ["start", "stop", "is_active", "flush", "trace", "marker", "region"]
 
 
 def _require_recorder():
@@ -34,14 +38,16 @@ def _require_recorder():
     return _ftrace
 
 
-def start(trace_dir):
+def start(trace_dir, _include_open_frames=True):
     """Start recording this process into ``trace_dir`` (created if missing).
 
     Returns True when recording, False when it could not start (a warning line on stderr
-    then says why; the program continues untraced). Threads started afterwards are traced.
+    then says why; the program continues untraced). Every thread is traced, those already
+    running and those started afterwards; the frames already open (the caller's stack) are
+    shown as calls that begin at the start.
     """
     ext = _require_recorder()
-    started = ext.start(os.path.abspath(os.fspath(trace_dir)))
+    started = ext.start(os.path.abspath(os.fspath(trace_dir)), _include_open_frames)
     if started:
         _wrap_process_exits()
     return started
@@ -64,6 +70,71 @@ def flush():
         _ftrace.flush()
 
 
+class trace(object):
+    """Record the enclosed code into ``trace_dir``: a context manager and a decorator.
+
+    ``with ftrace.trace("t.dir"): work()`` or ``@ftrace.trace("t.dir")``. Recording starts on
+    entry and stops on exit; when the process is already being recorded (``ftrace record``)
+    it just continues, and is not stopped on exit.
+    """
+
+    def __init__(self, trace_dir):
+        self.trace_dir = trace_dir
+        self._started = []
+
+    def __enter__(self):
+        started = not is_active() and start(self.trace_dir)
+        self._started.append(started)
+        return self
+
+    def __exit__(self, *exc):
+        if self._started.pop():
+            stop()
+        return False
+
+    def __call__(self, func):
+        import functools
+
+        @functools.wraps(func)
+        def traced(*args, **kwargs):
+            with self:
+                return func(*args, **kwargs)
+
+        return traced
+
+
+def marker(name, **fields):
+    """An instant marker named ``name`` on the calling thread; ``fields`` become its data
+    (numbers stay numbers, anything else is shown as str()). No-op when not recording."""
+    if _ftrace is not None and _ftrace.is_active():
+        t = _ftrace.now()
+        _ftrace.add_marker(_ftrace.MARKER_USER, str(name), t, t, fields)
+
+
+class region(object):
+    """An interval marker named ``name`` covering the enclosed block (context manager);
+    ``fields`` become its data. No-op when not recording."""
+
+    __slots__ = ("name", "fields", "_start")
+
+    def __init__(self, name, **fields):
+        self.name = name
+        self.fields = fields
+        self._start = None
+
+    def __enter__(self):
+        if _ftrace is not None and _ftrace.is_active():
+            self._start = _ftrace.now()
+        return self
+
+    def __exit__(self, *exc):
+        if self._start is not None and _ftrace.is_active():
+            _ftrace.add_marker(_ftrace.MARKER_USER_REGION, str(self.name), self._start,
+                               _ftrace.now(), self.fields)
+        self._start = None
+        return False
+
+
 def _autostart():
     """Called by the bootstrap (sitecustomize) of ``ftrace record``, before user code.
 
@@ -73,7 +144,7 @@ def _autostart():
     trace_dir = os.environ.get("FTRACE_DIR")
     if not trace_dir:
         return False
-    started = start(trace_dir)
+    started = start(trace_dir, _include_open_frames=False)
     if started:
         _flush_on_sigterm()
     return started

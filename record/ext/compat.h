@@ -6,6 +6,10 @@
 //  - frame -> parent frame: frame->f_back (3.8), PyFrame_GetBack (3.9+, new reference)
 //  - qualified name of a code object: co_qualname (3.11+), co_name before
 //  - clearing the profile function of another thread: _PyEval_SetProfile(tstate, ...) (3.9+)
+//  - setting it on another thread (threads already running at start): _PyEval_SetProfile
+//    (3.9+; 3.12+'s PyEval_SetProfileAllThreads gives every thread the same object, and our
+//    hook needs one handle per thread), the thread state's fields directly on 3.8
+//  - another thread's innermost frame: PyThreadState_GetFrame (3.9+), tstate->frame (3.8)
 #pragma once
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -90,5 +94,37 @@ inline void clear_profile_everywhere(Py_tracefunc func) {
     if (self->c_profilefunc == func) PyEval_SetProfile(nullptr, nullptr);
 #endif
 }
+
+// The innermost frame `ts` executes (new reference, or null). GIL held.
+inline PyFrameObject* thread_frame(PyThreadState* ts) {
+#if PY_VERSION_HEX >= 0x03090000
+    return PyThreadState_GetFrame(ts);
+#else
+    Py_XINCREF(ts->frame);
+    return ts->frame;
+#endif
+}
+
+// Installs `func`/`obj` as the profile function of `ts` (another thread, blocked on the GIL
+// the caller holds). False on failure (error cleared).
+inline bool set_profile_of(PyThreadState* ts, Py_tracefunc func, PyObject* obj) {
+#if PY_VERSION_HEX >= 0x03090000
+    if (_PyEval_SetProfile(ts, func, obj) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    return true;
+#else
+    PyObject* old = ts->c_profileobj;
+    Py_XINCREF(obj);
+    ts->c_profilefunc = func;
+    ts->c_profileobj = obj;
+    ts->use_tracing = (func != nullptr) || (ts->c_tracefunc != nullptr);
+    Py_XDECREF(old);
+    return true;
+#endif
+}
+
+inline unsigned long thread_ident(PyThreadState* ts) { return ts->thread_id; }
 
 }  // namespace ftrace::record::compat

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "clock.h"
+#include "event_hooks.h"
 #include "process_session.h"
 #include "thread_recorder.h"
 
@@ -15,10 +17,50 @@ PYBIND11_MODULE(_ftrace, m) {
     m.doc() = "ftrace recorder: traces Python and C function calls into a trace directory";
 
     m.def(
-        "start", [](const std::string& trace_dir) { return Session::instance().start(trace_dir); },
-        py::arg("trace_dir"),
+        "start",
+        [](const std::string& trace_dir, bool include_open_frames) {
+            ftrace::record::StartOptions options;
+            options.include_open_frames = include_open_frames;
+            return Session::instance().start(trace_dir, options);
+        },
+        py::arg("trace_dir"), py::arg("include_open_frames") = false,
         "Start recording this process into TRACE_DIR/p<pid>-<ns>/. Returns False (after one "
-        "warning line on stderr) if tracing could not start.");
+        "warning line on stderr) if tracing could not start. include_open_frames: record the "
+        "frames already open on every thread as calls at the start.");
+    m.attr("MARKER_USER") = static_cast<int>(ftrace::format::MarkerKind::User);
+    m.attr("MARKER_USER_REGION") = static_cast<int>(ftrace::format::MarkerKind::UserRegion);
+    m.def(
+        "now", [] { return ftrace::record::clock::now(); },
+        "The recorder's tick counter (for marker start/end ticks).");
+    m.def(
+        "add_marker",
+        [](int kind, const std::string& name, uint64_t start, uint64_t end, py::dict fields) {
+            namespace ev = ftrace::record::events;
+            if (!Session::instance().active()) return false;
+            ftrace::format::Marker mk;
+            mk.kind = static_cast<ftrace::format::MarkerKind>(kind);
+            mk.name = name;
+            mk.start_tick = start;
+            mk.end_tick = end < start ? start : end;
+            for (auto item : fields) {
+                std::string key = py::str(item.first);
+                py::handle v = item.second;
+                if (PyLong_Check(v.ptr()) || PyFloat_Check(v.ptr())) {
+                    double x = PyFloat_AsDouble(v.ptr());
+                    if (PyErr_Occurred()) {
+                        PyErr_Clear();
+                        mk.fields.push_back(ev::text_field(key.c_str(), py::str(v)));
+                    } else {
+                        mk.fields.push_back(ev::number_field(key.c_str(), x));
+                    }
+                } else {
+                    mk.fields.push_back(ev::text_field(key.c_str(), py::str(v)));
+                }
+            }
+            return ev::emit(std::move(mk));
+        },
+        py::arg("kind"), py::arg("name"), py::arg("start"), py::arg("end"), py::arg("fields"),
+        "Append a marker to the calling thread (False if the thread is not recorded).");
     m.def(
         "stop", [] { Session::instance().stop(); },
         "Write every thread's last chunk and stop recording.");
@@ -38,6 +80,7 @@ PYBIND11_MODULE(_ftrace, m) {
                 d["name"] = r->info().name;
                 d["recorded_events"] = r->recorded_events();
                 d["dropped_events"] = r->dropped_events();
+                d["markers"] = r->marker_count();
                 out.append(d);
             }
             return out;

@@ -16,6 +16,7 @@
 #include <iterator>
 
 #include "clock.h"
+#include "event_hooks.h"
 #include "profiler_hook.h"
 #include "py_util.h"
 #include "trace_dir.h"
@@ -215,7 +216,7 @@ bool Session::register_process_hooks() {
     return ok;
 }
 
-bool Session::start(const std::string& trace_dir) {
+bool Session::start(const std::string& trace_dir, const StartOptions& options) {
     try {
         if (active_) return true;
         if (failed_) return false;
@@ -258,12 +259,19 @@ bool Session::start(const std::string& trace_dir) {
         recorders_.clear();
         next_index_ = 0;
         active_ = true;
+        const uint64_t tick = clock::now();
         std::shared_ptr<ThreadRecorder> main = register_current_thread(false);
-        if (!main || !hook::install_on_current_thread(main)) {
+        if (!main) return false;
+        if (options.include_open_frames) {
+            main->push_open_frames(tick, open_frame_ids(compat::current_frame()));
+        }
+        if (!hook::install_on_current_thread(main)) {
             PyErr_Clear();
             fail("cannot install the profile hook");
             return false;
         }
+        hook_running_threads(tick, options.include_open_frames);
+        events::install();
         // New threads: threading calls sys.setprofile(trampoline) in each before Thread.run.
         // Set as a module attribute (what threading.setprofile does) so no bytecode runs.
         PyObject* modules = PyImport_GetModuleDict();
@@ -282,10 +290,71 @@ bool Session::start(const std::string& trace_dir) {
 
 std::shared_ptr<ThreadRecorder> Session::register_current_thread(bool ends_at_depth0) {
     if (!active_) return nullptr;
-    PyObject* thread_obj = current_thread_object();  // new ref or null
+    return register_thread(current_thread_object(), os_tid(), ends_at_depth0);
+}
+
+std::vector<uint32_t> Session::open_frame_ids(PyFrameObject* frame) {
+    std::vector<uint32_t> ids;  // innermost first, reversed below
+    while (frame != nullptr) {
+        ids.push_back(registry_.id_for_code(compat::frame_code(frame)));
+        PyFrameObject* back = compat::frame_back(frame);
+        Py_DECREF(frame);
+        frame = back;
+    }
+    return std::vector<uint32_t>(ids.rbegin(), ids.rend());
+}
+
+// Threads that were running before start (the ftrace.trace() case): each gets its own
+// recorder and handle. Their Thread objects are found in threading._active by ident.
+void Session::hook_running_threads(uint64_t tick, bool include_open_frames) {
+    PyThreadState* self = PyThreadState_Get();
+    PyInterpreterState* interp = self->interp;
+    PyObject* active = threading_attr("_active");
+    for (PyThreadState* ts = PyInterpreterState_ThreadHead(interp); ts != nullptr && active_;
+         ts = PyThreadState_Next(ts)) {
+        if (ts == self || compat::profile_func_of(ts) != nullptr) continue;
+        PyObject* thread_obj = nullptr;
+        int64_t tid = 0;
+        if (active != nullptr && PyDict_Check(active)) {
+            PyObject* ident = PyLong_FromUnsignedLong(compat::thread_ident(ts));
+            thread_obj = ident != nullptr ? PyDict_GetItem(active, ident) : nullptr;
+            Py_XDECREF(ident);
+            Py_XINCREF(thread_obj);
+        }
+        if (thread_obj != nullptr) {
+            PyObject* nid = PyObject_GetAttrString(thread_obj, "_native_id");
+            if (nid != nullptr && PyLong_Check(nid)) tid = PyLong_AsLongLong(nid);
+            Py_XDECREF(nid);
+        }
+        PyErr_Clear();
+        if (tid <= 0) tid = static_cast<int64_t>(compat::thread_ident(ts));
+        // Its outermost frame is seen when the open frames are recorded: its return then
+        // ends the thread, as for threads started under recording.
+        std::shared_ptr<ThreadRecorder> rec =
+            register_thread(thread_obj, tid, include_open_frames);
+        if (!rec) return;
+        if (include_open_frames) rec->push_open_frames(tick, open_frame_ids(compat::thread_frame(ts)));
+        if (!hook::install_on_thread(ts, rec)) {
+            rec->abandon();
+            warn("cannot hook a running thread; it is not traced");
+        }
+    }
+}
+
+void Session::thread_started(ThreadRecorder* rec, uint64_t tick) {
+    format::Marker m;
+    m.kind = format::MarkerKind::ThreadStart;
+    m.name = "thread start";
+    m.start_tick = m.end_tick = tick;
+    m.fields.push_back(events::text_field("name", rec->info().name));
+    rec->add_marker(std::move(m));
+}
+
+std::shared_ptr<ThreadRecorder> Session::register_thread(PyObject* thread_obj, int64_t tid,
+                                                         bool ends_at_depth0) {
     PyObject* main_obj = threading_attr("_main_thread");
     format::ThreadInfo info;
-    info.tid = os_tid();
+    info.tid = tid;
     info.index = next_index_++;
     info.is_main = thread_obj != nullptr ? thread_obj == main_obj : !ends_at_depth0;
     info.name = thread_name_of(thread_obj, info.is_main ? "MainThread"
@@ -323,7 +392,11 @@ void Session::unhook_all() {
 
 void Session::stop() {
     if (!active_) return;
+    events::uninstall();
     try {
+        // Recording ends inside whatever frames are open: their returns, at the stop tick.
+        const uint64_t tick = clock::now();
+        for (auto& r : recorders_) r->close_open_frames(tick);
         for (size_t i = 0; i < recorders_.size() && active_; ++i) recorders_[i]->flush(true);
     } catch (const std::exception& e) {
         fail(std::string("internal error while writing the last chunks: ") + e.what());
@@ -342,9 +415,17 @@ void Session::fail(const std::string& what) {
     active_ = false;
     for (auto& r : recorders_) r->abandon();
     unhook_all();
+    events::uninstall();
 }
 
 void Session::end_thread(ThreadRecorder* rec) {
+    rec->refresh_name();
+    format::Marker m;
+    m.kind = format::MarkerKind::ThreadEnd;
+    m.name = "thread end";
+    m.start_tick = m.end_tick = clock::now();
+    m.fields.push_back(events::text_field("name", rec->info().name));
+    rec->add_marker(std::move(m));
     rec->flush(true);  // on failure the session is failed and `rec` abandoned
     auto it = std::find_if(recorders_.begin(), recorders_.end(),
                            [rec](const std::shared_ptr<ThreadRecorder>& p) { return p.get() == rec; });

@@ -16,14 +16,20 @@
 
 namespace ftrace::record {
 
+struct StartOptions {
+    // Record the frames already open on every thread (calls at the start tick), as when
+    // tracing starts inside a call stack (ftrace.trace()); off for the bootstrap.
+    bool include_open_frames = false;
+};
+
 class Session {
 public:
     static Session& instance();
 
-    // Starts recording this process into a new folder of `trace_dir` and hooks the current
-    // thread and every thread started later. False (after one warning line) if tracing
-    // could not start; the program then runs untraced.
-    bool start(const std::string& trace_dir);
+    // Starts recording this process into a new folder of `trace_dir` and hooks every thread
+    // (those already running and those started later). False (after one warning line) if
+    // tracing could not start; the program then runs untraced.
+    bool start(const std::string& trace_dir, const StartOptions& options = {});
     // Writes every thread's buffer as its last chunk, then unhooks everything.
     void stop();
     // Writes every thread's buffered events (not marked last).
@@ -35,7 +41,9 @@ public:
 
     // Hook support.
     std::shared_ptr<ThreadRecorder> register_current_thread(bool ends_at_depth0);
-    void end_thread(ThreadRecorder* rec);  // may free `rec`
+    // A thread that began under recording: its ThreadStart marker.
+    void thread_started(ThreadRecorder* rec, uint64_t tick);
+    void end_thread(ThreadRecorder* rec);  // may free `rec`; writes its ThreadEnd marker
     void after_fork_child();
 
     FuncRegistry& registry() { return registry_; }
@@ -49,6 +57,10 @@ private:
     bool create_process_dir(const std::string& parent_key);
     bool register_process_hooks();  // atexit + os.register_at_fork, once per process
     void unhook_all();
+    std::shared_ptr<ThreadRecorder> register_thread(PyObject* thread_obj, int64_t tid,
+                                                    bool ends_at_depth0);
+    void hook_running_threads(uint64_t tick, bool include_open_frames);
+    std::vector<uint32_t> open_frame_ids(PyFrameObject* innermost);  // steals the reference
 
     bool active_ = false;
     bool failed_ = false;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "clock.h"
+#include "event_hooks.h"
 #include "process_session.h"
 
 namespace ftrace::record::hook {
@@ -53,6 +54,7 @@ PyObject* trampoline(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             PyErr_Clear();
             Py_RETURN_NONE;
         }
+        session.thread_started(rec.get(), tick);
         if (nargs >= 2 && PyFrame_Check(args[0]) && PyUnicode_Check(args[1]) &&
             PyUnicode_CompareWithASCIIString(args[1], "call") == 0) {
             auto* frame = reinterpret_cast<PyFrameObject*>(args[0]);
@@ -84,6 +86,8 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
                              false);
                 break;
             case PyTrace_RETURN:
+                // arg == NULL: the frame is left by an exception (cold path).
+                if (arg == nullptr) events::note_unwind(rec, tick);
                 if (rec->on_return(tick, false)) session.end_thread(rec);
                 break;
             case PyTrace_C_CALL:
@@ -94,6 +98,8 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
                 }
                 break;
             case PyTrace_C_RETURN:
+                if (PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
+                break;
             case PyTrace_C_EXCEPTION:
                 if (PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
                 break;
@@ -108,16 +114,32 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
     return 0;
 }
 
-bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec) {
+namespace {
+ThreadHandle* make_handle(const std::shared_ptr<ThreadRecorder>& rec) {
     PyTypeObject* type = handle_type();
-    if (type == nullptr) return false;
+    if (type == nullptr) return nullptr;
     ThreadHandle* h = PyObject_New(ThreadHandle, type);
-    if (h == nullptr) return false;
+    if (h == nullptr) return nullptr;
     h->rec = rec.get();
     h->owner = new std::shared_ptr<ThreadRecorder>(rec);
+    return h;
+}
+}  // namespace
+
+bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec) {
+    ThreadHandle* h = make_handle(rec);
+    if (h == nullptr) return false;
     PyEval_SetProfile(profile_hook, reinterpret_cast<PyObject*>(h));
     Py_DECREF(h);  // the thread state holds it now
     return true;
+}
+
+bool install_on_thread(PyThreadState* ts, const std::shared_ptr<ThreadRecorder>& rec) {
+    ThreadHandle* h = make_handle(rec);
+    if (h == nullptr) return false;
+    bool ok = compat::set_profile_of(ts, profile_hook, reinterpret_cast<PyObject*>(h));
+    Py_DECREF(h);
+    return ok;
 }
 
 void uninstall_current_thread() {

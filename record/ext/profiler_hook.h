@@ -17,6 +17,8 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg);
 
 // Binds the C hook to `rec` on the calling thread. False on failure (no memory).
 bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec);
+// Binds the C hook to `rec` on another thread `ts` (blocked on the GIL). False on failure.
+bool install_on_thread(PyThreadState* ts, const std::shared_ptr<ThreadRecorder>& rec);
 // Removes the C hook from the calling thread if it is installed there.
 void uninstall_current_thread();
 // The calling thread's recorder if the C hook is installed on it, else null.

@@ -71,6 +71,7 @@ bool ThreadRecorder::refresh_name() {
         if (now != info_.name) {
             info_.name = std::move(now);
             changed = true;
+            renamed_ = true;  // until a chunk carries the new ThreadInfo
         }
     }
     Py_XDECREF(name);
@@ -79,8 +80,10 @@ bool ThreadRecorder::refresh_name() {
 
 bool ThreadRecorder::flush(bool last) {
     if (!alive_) return false;
-    bool renamed = refresh_name();
-    if (count_ == 0 && pending_.empty() && seq_ > 0 && !last && !renamed) return true;
+    refresh_name();
+    const bool renamed = renamed_;
+    if (count_ == 0 && pending_.empty() && markers_.empty() && seq_ > 0 && !last && !renamed)
+        return true;
     if (fd_ < 0 && !open_file()) return false;
 
     defs_scratch_.clear();
@@ -96,16 +99,22 @@ bool ThreadRecorder::flush(bool last) {
     in.func_count = defs_scratch_.size();
     in.events = events_;
     in.event_count = events_ != nullptr ? count_ : 0;
+    in.markers = markers_.data();
+    in.marker_count = markers_.size();
     in.last = last;
     in.dropped_events = dropped_;
+    flushing_ = true;  // markers_ is being read: a marker arriving now (GC) waits
 
     const std::vector<uint8_t>* encoded = nullptr;
     try {
         encoded = &session_.writer().encode(in);
     } catch (const std::exception& e) {
+        flushing_ = false;
         session_.fail(std::string("cannot encode a chunk: ") + e.what());
         return false;
     }
+    flushing_ = false;
+    markers_.clear();
     const std::vector<uint8_t>& frame = *encoded;
     const uint8_t* p = frame.data();
     size_t left = frame.size();
@@ -125,6 +134,7 @@ bool ThreadRecorder::flush(bool last) {
     ++seq_;
     count_ = 0;
     pending_.clear();
+    renamed_ = false;
     if (last) {
         recording_ = false;
         alive_ = false;
@@ -132,6 +142,30 @@ bool ThreadRecorder::flush(bool last) {
         release_buffers();
     }
     return true;
+}
+
+void ThreadRecorder::add_marker(format::Marker m) {
+    if (!alive_ || !recording_) return;
+    if (flushing_) {
+        ++dropped_;  // counted: a marker raised while this thread's chunk was being encoded
+        return;
+    }
+    markers_.push_back(std::move(m));
+    ++markers_recorded_;
+    // Bounded memory for marker-heavy threads that make few calls.
+    if (markers_.size() >= kMaxMarkers) flush(false);
+}
+
+void ThreadRecorder::push_open_frames(uint64_t tick, const std::vector<uint32_t>& python_ids) {
+    for (uint32_t id : python_ids) on_call(tick, id, false);
+}
+
+void ThreadRecorder::close_open_frames(uint64_t tick) {
+    while (!stack_.empty() && events_ != nullptr) {
+        const bool is_c = (stack_.back() & kCFlag) != 0;
+        stack_.pop_back();
+        append(tick, 0, is_c ? format::EventKind::CReturn : format::EventKind::PyReturn);
+    }
 }
 
 void ThreadRecorder::release_buffers() {
@@ -142,6 +176,7 @@ void ThreadRecorder::release_buffers() {
     std::vector<uint64_t>().swap(defined_);
     std::vector<uint32_t>().swap(pending_);
     std::vector<format::FuncDef>().swap(defs_scratch_);
+    std::vector<format::Marker>().swap(markers_);
 }
 
 void ThreadRecorder::abandon() {
@@ -160,6 +195,7 @@ void ThreadRecorder::restart_in_child(format::ThreadInfo info, uint64_t tick) {
     dropped_ = 0;
     defined_.clear();
     pending_.clear();
+    markers_.clear();  // the parent's: already (or never) written by the parent
     if (events_ == nullptr) events_ = new format::RawEvent[kCapacity];
     recording_ = true;
     alive_ = true;

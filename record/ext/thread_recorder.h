@@ -24,6 +24,7 @@ class Session;
 class ThreadRecorder {
 public:
     static constexpr uint32_t kCapacity = 64 * 1024;  // events per chunk (1 MiB buffer)
+    static constexpr size_t kMaxMarkers = 4096;        // markers per chunk at most
     static constexpr uint32_t kCFlag = 0x80000000u;    // stack entry is a C call
 
     // `thread_obj`: the threading.Thread (new reference, may be null). `ends_at_depth0`: the
@@ -47,10 +48,35 @@ public:
     // Returns true when the thread's outermost traced frame just returned (thread end).
     bool on_return(uint64_t tick, bool is_c) {
         if (stack_.empty()) return false;  // a frame entered before recording began
+        // A C return over a Python frame closes a C call entered before recording began
+        // (e.g. the ftrace.start() call itself, under synthesized enclosing frames).
+        if (is_c && (stack_.back() & kCFlag) == 0) return false;
         stack_.pop_back();
         append(tick, 0, is_c ? format::EventKind::CReturn : format::EventKind::PyReturn);
         return stack_.empty() && ends_at_depth0_ && recording_;
     }
+
+    // The function id of the innermost open Python frame (kNoFunc-like UINT32_MAX if none).
+    uint32_t top_python_id() const {
+        for (size_t i = stack_.size(); i > 0; --i) {
+            if ((stack_[i - 1] & kCFlag) == 0) return stack_[i - 1];
+        }
+        return UINT32_MAX;
+    }
+    // Events recorded so far (distinguishes consecutive unwinding of one exception).
+    uint64_t event_serial() const { return recorded_ + dropped_; }
+
+    // ---- markers (cold path): appended here, written with the thread's next chunk.
+    void add_marker(format::Marker m);
+    // Pushes calls for frames that were already open when recording began (outermost
+    // first), all at `tick`, so their later returns balance.
+    void push_open_frames(uint64_t tick, const std::vector<uint32_t>& python_ids);
+    // Appends returns for every open frame at `tick` (recording stops inside them).
+    void close_open_frames(uint64_t tick);
+    uint64_t marker_count() const { return markers_recorded_; }
+    // Per-thread state of the exception-marker logic (see profiler_hook.cpp).
+    const void* last_unwind_exc = nullptr;
+    uint64_t last_unwind_serial = UINT64_MAX;
 
     // Writes the buffered events as one chunk (a chunk is written even when empty if `last`
     // or if nothing was written yet). `last` ends the thread: the file is closed, the
@@ -64,6 +90,7 @@ public:
     void restart_in_child(format::ThreadInfo info, uint64_t tick);
 
     const format::ThreadInfo& info() const { return info_; }
+    bool refresh_name();  // true when the thread's name changed since the last ThreadInfo sent
     uint64_t recorded_events() const { return recorded_; }
     uint64_t dropped_events() const { return dropped_; }
 
@@ -88,7 +115,6 @@ private:
         ++recorded_;
     }
     bool open_file();
-    bool refresh_name();  // true when the thread's name changed since the last ThreadInfo sent
     void close_file();
     void release_buffers();
 
@@ -110,6 +136,10 @@ private:
     int fd_ = -1;
     uint32_t seq_ = 0;
     std::vector<format::FuncDef> defs_scratch_;
+    std::vector<format::Marker> markers_;
+    uint64_t markers_recorded_ = 0;
+    bool flushing_ = false;
+    bool renamed_ = false;
 };
 
 }  // namespace ftrace::record

@@ -1,0 +1,46 @@
+// Markers that explain where time went besides calls: print, logging, import, GC, thread
+// start/end, exceptions, and the user's own (ftrace.marker / ftrace.region).
+//
+// Hooks are C objects swapped into the interpreter at start and swapped back at stop:
+//   print    builtins.print -> a C function of the same name (module builtins) that calls the
+//            original with file= a tap forwarding every write to the real file, so the text
+//            is exactly what was written (objects' __str__ runs once, as without ftrace).
+//   logging  logging.Logger.callHandlers -> a C descriptor: every record of every Logger
+//            (created before or after, propagate or not) that reaches its handlers.
+//   import   importlib._bootstrap._find_and_load -> a C wrapper: CPython's import statement
+//            calls it only for modules not yet in sys.modules, i.e. real loads.
+//   GC       a C callback in gc.callbacks.
+//   threads  _thread.start_new_thread -> a C wrapper that installs the recorder in the new
+//            thread (threading.Thread already goes through threading.setprofile).
+// The print and import wrappers are C functions called from C, so they add no frame.
+// A marker goes to the calling thread's recorder; threads that are not traced drop it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chunk.h"
+#include "compat.h"
+
+namespace ftrace::record {
+
+class ThreadRecorder;
+
+namespace events {
+
+// Installs every hook (idempotent). Never raises; a hook that cannot be installed is skipped.
+void install();
+// Puts the originals back where ours are still in place.
+void uninstall();
+
+// Appends a marker to the calling thread's recorder (if traced).
+bool emit(format::Marker m);
+
+// Exception marker for a frame unwinding with the pending exception (profile hook, cold).
+void note_unwind(ThreadRecorder* rec, uint64_t tick);
+
+format::MarkerField text_field(const char* key, std::string value);
+format::MarkerField number_field(const char* key, double value);
+
+}  // namespace events
+}  // namespace ftrace::record
