@@ -177,6 +177,7 @@ def main():
         t, v, tb = sys.exc_info()
         while tb is not None and tb.tb_frame.f_code.co_filename in (this_file, _RUNPY):
             tb = tb.tb_next
+        v.__traceback__ = tb  # the default hook prints the exception's own traceback
         sys.excepthook(t, v, tb)
         sys.exit(1)
 

@@ -99,3 +99,20 @@ def test_thread_start_end(recorded):
         assert [d["name"] for *_, d in starts] == [name]
         assert [d["name"] for *_, d in ends] == [name]
         assert starts[0][1] <= ends[0][1]
+
+
+def test_readme_sample_shows_markers(ftrace):
+    sample = HERE.parent.parent / "samples" / "orders"
+    dst = ftrace.workdir / "orders"
+    shutil.copytree(sample, dst)
+    plain = ftrace.run_untraced(dst / "main.py", ["300"])
+    rec = ftrace.record(dst / "main.py", ["300"])
+    profile, _ = ftrace.convert_load(rec.trace_dir)
+    assert_valid(profile)
+    # same output apart from the timing line
+    strip = lambda out: [l for l in out.splitlines() if " in " not in l]  # noqa: E731
+    assert strip(rec.record.out) == strip(plain.out)
+    types = {d["type"] for t in profile["threads"] for d in pv.marker_data(profile, t)}
+    assert {"Print", "Log", "Import", "UserRegion", "ThreadStart", "ThreadEnd"} <= types, types
+    log = [d for t in profile["threads"] for d in pv.marker_data(profile, t, "Log")]
+    assert [d["message"] for d in log] == ["priced 300 of 300 orders"]
