@@ -60,6 +60,49 @@ struct ProcessPlan {
     std::vector<ThreadPlan> threads;
 };
 
+std::string base_name(const std::string& path) {
+    size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Appends the parent to each child's name: " (child of PID)", or " (exec'd from PID)" for a
+// program that replaced its traced parent by exec (same pid), PID being the parent's pid in
+// the profile. The parent is the process its key names, or else the latest process started
+// before it whose pid is its ppid; a parent outside the trace is named by its OS pid.
+void name_parents(std::vector<ProcessPlan>& plans) {
+    std::map<std::string, const ProcessPlan*> by_key;  // trace dir + "/" + process key
+    for (const auto& pp : plans) by_key[pp.p->trace_dir + "/" + base_name(pp.p->dir)] = &pp;
+    std::vector<std::string> suffixes(plans.size());
+    for (size_t i = 0; i < plans.size(); ++i) {
+        const ProcessPlan& pp = plans[i];
+        if (!pp.p->has_info) continue;
+        const format::ProcessInfo& info = pp.p->info;
+        const ProcessPlan* parent = nullptr;
+        std::string parent_pid;
+        if (!info.parent_key.empty()) {
+            auto it = by_key.find(pp.p->trace_dir + "/" + info.parent_key);
+            if (it != by_key.end() && it->second != &pp) {
+                parent = it->second;
+            } else {
+                parent_pid = std::to_string(pid_from_dir(info.parent_key));
+            }
+        } else {
+            for (size_t j = 0; j < i; ++j) {  // plans are in start order
+                if (plans[j].p->has_info && plans[j].p->info.pid == info.ppid &&
+                    plans[j].p->trace_dir == pp.p->trace_dir) {
+                    parent = &plans[j];
+                }
+            }
+        }
+        if (parent != nullptr) parent_pid = parent->pid;
+        if (parent_pid.empty()) continue;
+        const bool exec = parent != nullptr ? parent->p->has_info && parent->p->info.pid == info.pid
+                                            : pid_from_dir(info.parent_key) == info.pid;
+        suffixes[i] = (exec ? " (exec'd from " : " (child of ") + parent_pid + ")";
+    }
+    for (size_t i = 0; i < plans.size(); ++i) plans[i].name += suffixes[i];
+}
+
 }  // namespace
 
 ClockKind clock_of(const LoadedProcess& p) {
@@ -182,6 +225,7 @@ ConvertStats write_profile(LoadedTrace& trace, JsonWriter& w, std::vector<std::s
             pp.name = "process " + base;
         }
     }
+    name_parents(plans);
 
     // 4. Marker schemas learn every marker's fields before meta is written.
     SchemaRegistry schemas;

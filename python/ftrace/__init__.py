@@ -38,16 +38,18 @@ def _require_recorder():
     return _ftrace
 
 
-def start(trace_dir, _include_open_frames=True):
+def start(trace_dir, _include_open_frames=True, children=True):
     """Start recording this process into ``trace_dir`` (created if missing).
 
     Returns True when recording, False when it could not start (a warning line on stderr
     then says why; the program continues untraced). Every thread is traced, those already
     running and those started afterwards; the frames already open (the caller's stack) are
-    shown as calls that begin at the start.
+    shown as calls that begin at the start. With ``children=False``, processes forked from
+    this one run untraced.
     """
     ext = _require_recorder()
-    started = ext.start(os.path.abspath(os.fspath(trace_dir)), _include_open_frames)
+    started = ext.start(os.path.abspath(os.fspath(trace_dir)), _include_open_frames,
+                        bool(children))
     if started:
         _wrap_process_exits()
     return started
@@ -135,16 +137,15 @@ class region(object):
         return False
 
 
-def _autostart():
+def _autostart(trace_dir, children=True):
     """Called by the bootstrap (sitecustomize) of ``ftrace record``, before user code.
 
     Raises ImportError when this interpreter has no recorder; never raises otherwise.
     """
     _require_recorder()
-    trace_dir = os.environ.get("FTRACE_DIR")
     if not trace_dir:
         return False
-    started = start(trace_dir, _include_open_frames=False)
+    started = start(trace_dir, _include_open_frames=False, children=children)
     if started:
         _flush_on_sigterm()
     return started

@@ -18,15 +18,17 @@ PYBIND11_MODULE(_ftrace, m) {
 
     m.def(
         "start",
-        [](const std::string& trace_dir, bool include_open_frames) {
+        [](const std::string& trace_dir, bool include_open_frames, bool children) {
             ftrace::record::StartOptions options;
             options.include_open_frames = include_open_frames;
+            options.follow_children = children;
             return Session::instance().start(trace_dir, options);
         },
-        py::arg("trace_dir"), py::arg("include_open_frames") = false,
+        py::arg("trace_dir"), py::arg("include_open_frames") = false, py::arg("children") = true,
         "Start recording this process into TRACE_DIR/p<pid>-<ns>/. Returns False (after one "
         "warning line on stderr) if tracing could not start. include_open_frames: record the "
-        "frames already open on every thread as calls at the start.");
+        "frames already open on every thread as calls at the start. children=False: fork "
+        "children run untraced.");
     m.attr("MARKER_USER") = static_cast<int>(ftrace::format::MarkerKind::User);
     m.attr("MARKER_USER_REGION") = static_cast<int>(ftrace::format::MarkerKind::UserRegion);
     m.def(

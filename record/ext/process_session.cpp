@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "event_hooks.h"
+#include "parent_lookup.h"
 #include "profiler_hook.h"
 #include "py_util.h"
 #include "trace_dir.h"
@@ -31,8 +32,6 @@ void warn(const std::string& text) {
 }
 
 namespace {
-
-constexpr const char* kParentKeyEnv = "FTRACE_PARENT_KEY";
 
 int64_t os_tid() { return static_cast<int64_t>(::syscall(SYS_gettid)); }
 
@@ -150,14 +149,9 @@ bool Session::create_process_dir(const std::string& parent_key) {
     process_.ppid = ::getppid();
     process_.parent_key = parent_key;
     if (parent_key.empty()) {
-        // A traced parent leaves its key in the C environment (not in os.environ, so the
-        // program never sees it); children started by exec inherit it. Only trusted when it
-        // names our actual parent (a grandchild behind an untraced process gets none).
-        const char* inherited = std::getenv(kParentKeyEnv);
-        const std::string expect = "p" + std::to_string(process_.ppid) + "-";
-        if (inherited != nullptr && std::string(inherited).rfind(expect, 0) == 0) {
-            process_.parent_key = inherited;
-        }
+        // Not a fork child: find the traced process that started us (see parent_lookup.h).
+        process_.parent_key = find_parent_key(trace_dir_, process_.pid, process_.ppid,
+                                              std::getenv(kParentKeyEnv));
     }
     process_.argv = read_cmdline();
     process_.executable = executable_path();
@@ -169,7 +163,7 @@ bool Session::create_process_dir(const std::string& parent_key) {
         process_.process_key = format::process_dir_name(process_.pid, process_.start_realtime_ns);
         process_dir_ = trace_dir_ + "/" + process_.process_key;
         if (::mkdir(process_dir_.c_str(), 0700) == 0) {
-            ::setenv(kParentKeyEnv, process_.process_key.c_str(), 1);
+            if (follow_children_) ::setenv(kParentKeyEnv, process_.process_key.c_str(), 1);
             return true;
         }
         if (errno != EEXIST) break;
@@ -220,6 +214,8 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
     try {
         if (active_) return true;
         if (failed_) return false;
+        follow_children_ = options.follow_children;
+        if (!follow_children_) ::unsetenv(kParentKeyEnv);
         PyThreadState* ts = PyThreadState_Get();
         if (compat::profile_func_of(ts) != nullptr &&
             compat::profile_func_of(ts) != hook::profile_hook) {
@@ -436,6 +432,14 @@ void Session::end_thread(ThreadRecorder* rec) {
 
 void Session::after_fork_child() {
     if (!active_) return;
+    if (!follow_children_) {
+        // The child runs untraced: drop what it inherited, write nothing.
+        for (auto& r : recorders_) r->abandon();
+        recorders_.clear();
+        active_ = false;
+        unhook_all();
+        return;
+    }
     try {
         const uint64_t tick = clock::now();
         ThreadRecorder* current = hook::current_recorder();

@@ -20,6 +20,10 @@ struct StartOptions {
     // Record the frames already open on every thread (calls at the start tick), as when
     // tracing starts inside a call stack (ftrace.trace()); off for the bootstrap.
     bool include_open_frames = false;
+    // Fork children get their own folder and the programs this one starts learn it is their
+    // parent. When false (ftrace record --no-children), fork children run untraced and
+    // nothing is left in the environment.
+    bool follow_children = true;
 };
 
 class Session {
@@ -65,6 +69,7 @@ private:
     bool active_ = false;
     bool failed_ = false;
     bool process_hooks_registered_ = false;
+    bool follow_children_ = true;
     std::string trace_dir_;
     std::string process_dir_;
     format::ProcessInfo process_;

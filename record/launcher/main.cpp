@@ -40,13 +40,19 @@ int main(int argc, char** argv) {
         "record", "Run COMMAND [ARGS...] and trace every Python process it starts");
     record->add_option("-o,--output", rec.out_dir,
                        "Trace directory to create (default: ./ftrace-YYYYMMDD-HHMMSS.dir)");
+    record->add_flag("--no-children", rec.no_children,
+                     "Trace only the first Python process; the processes it starts run "
+                     "untraced (by default every descendant Python process is traced)");
     record->prefix_command();  // COMMAND and everything after it belong to the command
     record->footer(
         "COMMAND [ARGS...]: the program to run, usually a Python interpreter and its arguments.\n"
-        "Its stdin, stdout, stderr, working directory and exit code are unchanged.\n\n"
+        "Its stdin, stdout, stderr, working directory and exit code are unchanged.\n"
+        "Every Python process it starts (subprocess, os.system, shell scripts, multiprocessing,\n"
+        "os.fork, os.exec*) is traced too, into the same trace directory, unless --no-children.\n\n"
         "Examples:\n"
         "  ftrace record python3 app.py --arg\n"
-        "  ftrace record -o trace.dir -- python3 -m mymodule\n");
+        "  ftrace record -o trace.dir -- python3 -m mymodule\n"
+        "  ftrace record --no-children python3 app.py   trace app.py only, not its workers\n");
 
     CLI::App* convert = passthrough(app, "convert",
                                     "Convert a trace directory to a Firefox Profiler profile "

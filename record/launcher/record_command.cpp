@@ -157,9 +157,15 @@ int run_record(const RecordOptions& opts) {
     const std::string abs_dir = absolute(dir);
 
     std::string pythonpath = pkgroot + "/ftrace/_bootstrap";
-    if (const char* old = std::getenv("PYTHONPATH"); old != nullptr && *old != '\0') {
+    const char* old = std::getenv("PYTHONPATH");
+    if (old != nullptr && *old != '\0') {
         pythonpath += ":";
         pythonpath += old;
+    }
+    if (opts.no_children) {
+        // The first Python process puts the environment back as it was (sitecustomize.py).
+        ::setenv("FTRACE_CHILDREN", "0", 1);
+        if (old != nullptr) ::setenv("FTRACE_ORIG_PYTHONPATH", old, 1);
     }
     ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
     ::setenv("FTRACE_DIR", abs_dir.c_str(), 1);

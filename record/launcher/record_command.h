@@ -8,6 +8,7 @@ namespace ftrace::launcher {
 
 struct RecordOptions {
     std::string out_dir;               // empty: ./ftrace-YYYYMMDD-HHMMSS.dir
+    bool no_children = false;          // trace only the first Python process
     std::vector<std::string> command;  // COMMAND ARGS...
 };
 

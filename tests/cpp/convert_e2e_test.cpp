@@ -265,7 +265,7 @@ TEST(ConvertEndToEnd, TwoProcessesThreeThreads) {
     EXPECT_EQ(th[1]["pid"], "100");
     EXPECT_EQ(th[1]["tid"], 101);
     EXPECT_EQ(th[2]["pid"], "200");
-    EXPECT_EQ(th[2]["processName"], "python3 -c pass");
+    EXPECT_EQ(th[2]["processName"], "python3 -c pass (child of 100)");  // its parent_key names A
     EXPECT_EQ(p["meta"]["product"], "ftrace: python3 app.py --n 3");
     // Time 0 is the first event; startTime is its wall clock.
     EXPECT_EQ(p["meta"]["startTime"].get<double>(), static_cast<double>((kMonoBase + kWallOffset) / 1000000));

@@ -5,7 +5,9 @@
 # the recorder before user code runs, takes itself out of sys.path, and then hands over to any
 # other sitecustomize the user has, so the program sees the sys.path and sitecustomize it
 # would have seen without ftrace. FTRACE_DIR and PYTHONPATH stay in os.environ so that child
-# processes are traced too.
+# processes are traced too, unless `ftrace record --no-children` set FTRACE_CHILDREN=0: then
+# the first Python process restores the environment it would have had without ftrace
+# (PYTHONPATH from FTRACE_ORIG_PYTHONPATH), so its children run untraced and silent.
 #
 # This file must stay valid Python 2 syntax: a Python 2 interpreter started under
 # `ftrace record` must run untraced with one warning, not fail with a SyntaxError.
@@ -35,12 +37,27 @@ def _ftrace_same_dir(a, b):
         return False
 
 
+def _ftrace_forget_environment():
+    # --no-children: this process is the only one traced; its children get the environment
+    # they would have had without ftrace.
+    for name in ("FTRACE_DIR", "FTRACE_PKGROOT", "FTRACE_CHILDREN"):
+        os.environ.pop(name, None)
+    original = os.environ.pop("FTRACE_ORIG_PYTHONPATH", None)
+    if original is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = original
+
+
 def _ftrace_start(here):
     # Our own folder leaves sys.path first: the user's sys.path is unchanged.
     sys.path[:] = [p for p in sys.path if not _ftrace_same_dir(p, here)]
 
     trace_dir = os.environ.get("FTRACE_DIR")
     pkgroot = os.environ.get("FTRACE_PKGROOT")
+    children = os.environ.get("FTRACE_CHILDREN", "1") != "0"
+    if not children:
+        _ftrace_forget_environment()
     if not trace_dir or not pkgroot:
         return
     if sys.version_info < (3, 8):
@@ -55,7 +72,7 @@ def _ftrace_start(here):
                 sys.path.remove(pkgroot)
             except ValueError:
                 pass
-        ftrace._autostart()
+        ftrace._autostart(trace_dir, children)
     except ImportError:
         _ftrace_untraced_warning()
     except Exception:
