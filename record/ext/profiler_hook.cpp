@@ -1,6 +1,8 @@
 #include "profiler_hook.h"
 
 #include <exception>
+#include <memory>
+#include <new>
 #include <string>
 
 #include "clock.h"
@@ -14,12 +16,14 @@ namespace {
 struct ThreadHandle {
     PyObject_HEAD
     ThreadRecorder* rec;                     // read by the hot path
-    std::shared_ptr<ThreadRecorder>* owner;  // keeps `rec` alive while the hook can fire
+    // Keeps `rec` alive while the hook can fire. Constructed in place: Python allocated the
+    // object's memory, so C++ construction/destruction is explicit.
+    std::shared_ptr<ThreadRecorder> owner;
 };
 
 void handle_dealloc(PyObject* self) {
     auto* h = reinterpret_cast<ThreadHandle*>(self);
-    delete h->owner;  // may destroy the recorder (GIL held)
+    h->owner.~shared_ptr();  // may destroy the recorder (GIL held)
     PyTypeObject* tp = Py_TYPE(self);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -121,7 +125,7 @@ ThreadHandle* make_handle(const std::shared_ptr<ThreadRecorder>& rec) {
     ThreadHandle* h = PyObject_New(ThreadHandle, type);
     if (h == nullptr) return nullptr;
     h->rec = rec.get();
-    h->owner = new std::shared_ptr<ThreadRecorder>(rec);
+    new (&h->owner) std::shared_ptr<ThreadRecorder>(rec);
     return h;
 }
 }  // namespace

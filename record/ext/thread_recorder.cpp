@@ -19,7 +19,8 @@ ThreadRecorder::ThreadRecorder(Session& session, format::ThreadInfo info, PyObje
                                bool ends_at_depth0)
     : session_(session), ends_at_depth0_(ends_at_depth0), info_(std::move(info)),
       thread_obj_(thread_obj) {
-    events_ = new format::RawEvent[kCapacity];  // may throw: caught by the caller
+    // May throw: caught by the caller.
+    events_ = std::make_unique_for_overwrite<format::RawEvent[]>(kCapacity);
     stack_.reserve(256);
     pending_.reserve(256);
 }
@@ -28,7 +29,6 @@ ThreadRecorder::ThreadRecorder(Session& session, format::ThreadInfo info, PyObje
 // Thread object here is safe.
 ThreadRecorder::~ThreadRecorder() {
     close_file();
-    delete[] events_;
     Py_XDECREF(thread_obj_);
 }
 
@@ -97,7 +97,7 @@ bool ThreadRecorder::flush(bool last) {
     if (seq_ == 0 || renamed) in.thread = &info_;
     in.funcs = defs_scratch_.data();
     in.func_count = defs_scratch_.size();
-    in.events = events_;
+    in.events = events_.get();
     in.event_count = events_ != nullptr ? count_ : 0;
     in.markers = markers_.data();
     in.marker_count = markers_.size();
@@ -169,8 +169,7 @@ void ThreadRecorder::close_open_frames(uint64_t tick) {
 }
 
 void ThreadRecorder::release_buffers() {
-    delete[] events_;
-    events_ = nullptr;
+    events_.reset();
     count_ = 0;
     std::vector<uint32_t>().swap(stack_);
     std::vector<uint64_t>().swap(defined_);
@@ -196,7 +195,9 @@ void ThreadRecorder::restart_in_child(format::ThreadInfo info, uint64_t tick) {
     defined_.clear();
     pending_.clear();
     markers_.clear();  // the parent's: already (or never) written by the parent
-    if (events_ == nullptr) events_ = new format::RawEvent[kCapacity];
+    if (events_ == nullptr) {
+        events_ = std::make_unique_for_overwrite<format::RawEvent[]>(kCapacity);
+    }
     recording_ = true;
     alive_ = true;
     const std::vector<uint32_t> open_frames = stack_;  // append() may fail and free stack_

@@ -120,7 +120,7 @@ private:
 
     Session& session_;
     // hot
-    format::RawEvent* events_ = nullptr;
+    std::unique_ptr<format::RawEvent[]> events_;
     uint32_t count_ = 0;
     bool recording_ = true;
     bool ends_at_depth0_ = false;
