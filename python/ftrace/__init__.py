@@ -38,18 +38,19 @@ def _require_recorder():
     return _ftrace
 
 
-def start(trace_dir, _include_open_frames=True, children=True):
+def start(trace_dir, _include_open_frames=True, children=True, python_only=False):
     """Start recording this process into ``trace_dir`` (created if missing).
 
     Returns True when recording, False when it could not start (a warning line on stderr
     then says why; the program continues untraced). Every thread is traced, those already
     running and those started afterwards; the frames already open (the caller's stack) are
     shown as calls that begin at the start. With ``children=False``, processes forked from
-    this one run untraced.
+    this one run untraced. With ``python_only``, only Python frames are recorded (no C
+    calls), at a fraction of the cost.
     """
     ext = _require_recorder()
     started = ext.start(os.path.abspath(os.fspath(trace_dir)), _include_open_frames,
-                        bool(children))
+                        bool(children), bool(python_only))
     if started:
         _wrap_process_exits()
     return started
@@ -145,7 +146,9 @@ def _autostart(trace_dir, children=True):
     _require_recorder()
     if not trace_dir:
         return False
-    started = start(trace_dir, _include_open_frames=False, children=children)
+    # FTRACE_MODE is set by `ftrace record` (--python-only) and inherited like FTRACE_DIR.
+    started = start(trace_dir, _include_open_frames=False, children=children,
+                    python_only=os.environ.get("FTRACE_MODE") == "python-only")
     if started:
         _flush_on_sigterm()
     return started

@@ -15,6 +15,13 @@
 #include <Python.h>
 #include <frameobject.h>
 
+#if PY_VERSION_HEX >= 0x030D0000
+// 3.13 moved this (unchanged, still exported) to the internal headers, which need
+// Py_BUILD_CORE. It is the only way to clear the profile function of one other thread
+// without touching the others (PyEval_SetProfileAllThreads would also remove other tools').
+extern "C" int _PyEval_SetProfile(PyThreadState* tstate, Py_tracefunc func, PyObject* arg);
+#endif
+
 namespace ftrace::record::compat {
 
 inline Py_ssize_t request_code_extra_index() {

@@ -67,4 +67,25 @@ uint32_t FuncRegistry::lookup_cfunction(PyObject* func, const PyMethodDef* ml) {
     return defs_.back().id;
 }
 
+uint32_t FuncRegistry::lookup_method_descr(PyObject* descr, const PyMethodDef* ml) {
+    auto it = cfuncs_.find(ml);
+    if (it != cfuncs_.end()) return it->second;
+
+    ErrorGuard guard;
+    format::FuncDef d;
+    d.id = static_cast<uint32_t>(defs_.size());
+    d.kind = format::FuncKind::C;
+    d.name = ml->ml_name != nullptr ? ml->ml_name : "?";
+    // method_descriptor.__qualname__ is a C getter ("list.append"): no bytecode runs.
+    PyObject* qn = PyObject_GetAttrString(descr, "__qualname__");
+    d.qualname = utf8_or(qn, d.name.c_str());
+    Py_XDECREF(qn);
+    PyErr_Clear();
+    PyTypeObject* owner = PyDescr_TYPE(descr);
+    d.module = owner != nullptr && owner->tp_name != nullptr ? owner->tp_name : "builtins";
+    cfuncs_.emplace(ml, d.id);
+    defs_.push_back(std::move(d));
+    return defs_.back().id;
+}
+
 }  // namespace ftrace::record

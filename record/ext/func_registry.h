@@ -46,6 +46,18 @@ public:
         return id;
     }
 
+    // `descr` must be a method descriptor (PyMethodDescr_Type), e.g. list.append as
+    // sys.monitoring's CALL event reports `lst.append(x)`; same id as its bound form.
+    uint32_t id_for_method_descr(PyObject* descr) {
+        const PyMethodDef* ml = reinterpret_cast<PyMethodDescrObject*>(descr)->d_method;
+        CacheSlot& slot = cache_[(reinterpret_cast<uintptr_t>(ml) >> 4) % kCacheSlots];
+        if (slot.key == ml) return slot.id;
+        uint32_t id = lookup_method_descr(descr, ml);
+        slot.key = ml;
+        slot.id = id;
+        return id;
+    }
+
     const format::FuncDef& def(uint32_t id) const { return defs_[id]; }
     size_t size() const { return defs_.size(); }
 
@@ -58,6 +70,7 @@ private:
 
     uint32_t define_code(PyCodeObject* code);
     uint32_t lookup_cfunction(PyObject* func, const PyMethodDef* ml);
+    uint32_t lookup_method_descr(PyObject* descr, const PyMethodDef* ml);
 
     Py_ssize_t extra_index_ = -1;
     std::vector<format::FuncDef> defs_;

@@ -18,17 +18,20 @@ PYBIND11_MODULE(_ftrace, m) {
 
     m.def(
         "start",
-        [](const std::string& trace_dir, bool include_open_frames, bool children) {
+        [](const std::string& trace_dir, bool include_open_frames, bool children,
+           bool python_only) {
             ftrace::record::StartOptions options;
             options.include_open_frames = include_open_frames;
             options.follow_children = children;
+            options.python_only = python_only;
             return Session::instance().start(trace_dir, options);
         },
         py::arg("trace_dir"), py::arg("include_open_frames") = false, py::arg("children") = true,
+        py::arg("python_only") = false,
         "Start recording this process into TRACE_DIR/p<pid>-<ns>/. Returns False (after one "
         "warning line on stderr) if tracing could not start. include_open_frames: record the "
         "frames already open on every thread as calls at the start. children=False: fork "
-        "children run untraced.");
+        "children run untraced. python_only: Python frames only, no C calls (cheaper).");
     m.attr("MARKER_USER") = static_cast<int>(ftrace::format::MarkerKind::User);
     m.attr("MARKER_USER_REGION") = static_cast<int>(ftrace::format::MarkerKind::UserRegion);
     m.def(
@@ -63,6 +66,9 @@ PYBIND11_MODULE(_ftrace, m) {
         },
         py::arg("kind"), py::arg("name"), py::arg("start"), py::arg("end"), py::arg("fields"),
         "Append a marker to the calling thread (False if the thread is not recorded).");
+    m.def(
+        "mechanism", [] { return std::string(Session::instance().mechanism()); },
+        "How events are collected: setprofile, eval-frame, monitoring or noop-setprofile.");
     m.def(
         "stop", [] { Session::instance().stop(); },
         "Write every thread's last chunk and stop recording.");

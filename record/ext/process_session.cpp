@@ -18,6 +18,9 @@
 #include "clock.h"
 #include "event_hooks.h"
 #include "parent_lookup.h"
+#include "eval_frame_hook.h"
+#include "hook_mechanism.h"
+#include "monitoring_hook.h"
 #include "profiler_hook.h"
 #include "py_util.h"
 #include "trace_dir.h"
@@ -210,14 +213,22 @@ bool Session::register_process_hooks() {
     return ok;
 }
 
+const char* Session::mechanism() const { return mechanism_name(g_mechanism); }
+
 bool Session::start(const std::string& trace_dir, const StartOptions& options) {
     try {
         if (active_) return true;
         if (failed_) return false;
         follow_children_ = options.follow_children;
         if (!follow_children_) ::unsetenv(kParentKeyEnv);
+        Mechanism mechanism;
+        std::string why;
+        if (!choose_mechanism(options.python_only, mechanism, why)) {
+            warn(why + "; this process runs untraced");
+            return false;
+        }
         PyThreadState* ts = PyThreadState_Get();
-        if (compat::profile_func_of(ts) != nullptr &&
+        if (!binds_by_tls(mechanism) && compat::profile_func_of(ts) != nullptr &&
             compat::profile_func_of(ts) != hook::profile_hook) {
             warn("another profiler is installed (sys.setprofile); ftrace does not replace it, "
                  "this process runs untraced");
@@ -252,8 +263,15 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
         }
         if (!create_process_dir("")) return false;
 
+        for (auto& r : recorders_) retired_.push_back(std::move(r));
         recorders_.clear();
         next_index_ = 0;
+        g_mechanism = mechanism;
+        g_python_only = options.python_only;
+        if (mechanism == Mechanism::Monitoring && !monitoring_hook::install(options.python_only, why)) {
+            warn(why + "; this process runs untraced");
+            return false;
+        }
         active_ = true;
         const uint64_t tick = clock::now();
         std::shared_ptr<ThreadRecorder> main = register_current_thread(false);
@@ -266,6 +284,8 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
             fail("cannot install the profile hook");
             return false;
         }
+        // Last: from here on every frame of every thread passes through it.
+        if (mechanism == Mechanism::EvalFrame) eval_hook::install();
         hook_running_threads(tick, options.include_open_frames);
         events::install();
         // New threads: threading calls sys.setprofile(trampoline) in each before Thread.run.
@@ -378,6 +398,11 @@ void Session::flush_all() {
 
 void Session::unhook_all() {
     compat::clear_profile_everywhere(hook::profile_hook);
+    compat::clear_profile_everywhere(hook::noop_hook);
+    compat::clear_profile_everywhere(hook::bind_hook);
+    if (g_mechanism == Mechanism::EvalFrame) eval_hook::uninstall();
+    if (g_mechanism == Mechanism::Monitoring) monitoring_hook::uninstall();
+    hook::uninstall_current_thread();
     PyObject* hookobj = threading_attr("_profile_hook");
     if (hookobj != nullptr && hookobj == hook::thread_trampoline()) {
         PyObject* threading = PyDict_GetItemString(PyImport_GetModuleDict(), "threading");

@@ -24,6 +24,8 @@ struct StartOptions {
     // parent. When false (ftrace record --no-children), fork children run untraced and
     // nothing is left in the environment.
     bool follow_children = true;
+    // Python frames only, no C calls, through the cheapest mechanism for that (--python-only).
+    bool python_only = false;
 };
 
 class Session {
@@ -55,6 +57,7 @@ public:
     const format::ProcessInfo& process_info() const { return process_; }
     const std::string& process_dir() const { return process_dir_; }
     const std::vector<std::shared_ptr<ThreadRecorder>>& recorders() const { return recorders_; }
+    const char* mechanism() const;  // how events are collected (hook_mechanism.h)
 
 private:
     Session() = default;
@@ -76,6 +79,9 @@ private:
     FuncRegistry registry_;
     format::ChunkWriter writer_;  // shared: every flush holds the GIL
     std::vector<std::shared_ptr<ThreadRecorder>> recorders_;
+    // Recorders that a thread may still point to through t_recorder (thread_binding.h):
+    // kept until the process ends. Stopped recorders hold no buffers.
+    std::vector<std::shared_ptr<ThreadRecorder>> retired_;
     uint32_t next_index_ = 0;
 };
 

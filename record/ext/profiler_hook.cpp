@@ -7,7 +7,9 @@
 
 #include "clock.h"
 #include "event_hooks.h"
+#include "hook_mechanism.h"
 #include "process_session.h"
+#include "thread_binding.h"
 
 namespace ftrace::record::hook {
 
@@ -58,11 +60,15 @@ PyObject* trampoline(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             PyErr_Clear();
             Py_RETURN_NONE;
         }
+        // Interpreter-wide mechanisms need no profile function: the thread is bound now.
+        if (binds_by_tls(g_mechanism)) PyEval_SetProfile(nullptr, nullptr);
         session.thread_started(rec.get(), tick);
         if (nargs >= 2 && PyFrame_Check(args[0]) && PyUnicode_Check(args[1]) &&
             PyUnicode_CompareWithASCIIString(args[1], "call") == 0) {
             auto* frame = reinterpret_cast<PyFrameObject*>(args[0]);
-            rec->on_call(tick, session.registry().id_for_code(compat::frame_code(frame)), false);
+            PyCodeObject* code = compat::frame_code(frame);
+            rec->on_call(tick, session.registry().id_for_code(code), false);
+            if (g_mechanism == Mechanism::Monitoring) t_skip_start = code;
         }
     } catch (const std::exception& e) {
         session.fail(std::string("internal error in the thread hook: ") + e.what());
@@ -95,6 +101,7 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
                 if (rec->on_return(tick, false)) session.end_thread(rec);
                 break;
             case PyTrace_C_CALL:
+                if (g_python_only) break;  // python-only fallback (no frame hook on 3.8)
                 // Only real C functions: the skip is symmetric because C_RETURN/C_EXCEPTION
                 // receive the same callable as the C_CALL they close.
                 if (PyCFunction_Check(arg)) {
@@ -102,10 +109,10 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
                 }
                 break;
             case PyTrace_C_RETURN:
-                if (PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
+                if (!g_python_only && PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
                 break;
             case PyTrace_C_EXCEPTION:
-                if (PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
+                if (!g_python_only && PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
                 break;
             default:
                 break;
@@ -130,10 +137,48 @@ ThreadHandle* make_handle(const std::shared_ptr<ThreadRecorder>& rec) {
 }
 }  // namespace
 
+// The benchmark's reference (FTRACE_HOOK=noop-setprofile): what a profile function costs
+// before it does anything.
+int noop_hook(PyObject*, PyFrameObject*, int, PyObject*) { return 0; }
+
+// Interpreter-wide mechanisms, a thread that was already running at start: t_recorder can only
+// be set by the thread itself, so this one-shot profile function does it at the thread's next
+// event, then removes itself. A call event is recorded here (the frame hook saw that frame
+// enter while the thread was unbound, and will see it leave).
+int bind_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject*) {
+    const uint64_t tick = clock::now();
+    ThreadRecorder* rec = reinterpret_cast<ThreadHandle*>(obj)->rec;  // the session owns it too
+    t_recorder = rec;
+    PyEval_SetProfile(nullptr, nullptr);  // releases `obj`: not used below
+    if (what != PyTrace_CALL || !rec->recording()) return 0;
+    Session& session = Session::instance();
+    try {
+        PyCodeObject* code = compat::frame_code(frame);
+        rec->on_call(tick, session.registry().id_for_code(code), false);
+        if (g_mechanism == Mechanism::Monitoring) t_skip_start = code;
+    } catch (const std::exception& e) {
+        session.fail(std::string("internal error in the thread hook: ") + e.what());
+    }
+    return 0;
+}
+
+Py_tracefunc per_thread_hook() {
+    switch (g_mechanism) {
+        case Mechanism::NoopSetProfile: return noop_hook;
+        case Mechanism::EvalFrame:
+        case Mechanism::Monitoring: return bind_hook;
+        default: return profile_hook;
+    }
+}
+
 bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec) {
+    if (binds_by_tls(g_mechanism)) {
+        t_recorder = rec.get();  // the session's recorder list keeps it alive
+        return true;
+    }
     ThreadHandle* h = make_handle(rec);
     if (h == nullptr) return false;
-    PyEval_SetProfile(profile_hook, reinterpret_cast<PyObject*>(h));
+    PyEval_SetProfile(per_thread_hook(), reinterpret_cast<PyObject*>(h));
     Py_DECREF(h);  // the thread state holds it now
     return true;
 }
@@ -141,20 +186,24 @@ bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec) {
 bool install_on_thread(PyThreadState* ts, const std::shared_ptr<ThreadRecorder>& rec) {
     ThreadHandle* h = make_handle(rec);
     if (h == nullptr) return false;
-    bool ok = compat::set_profile_of(ts, profile_hook, reinterpret_cast<PyObject*>(h));
+    bool ok = compat::set_profile_of(ts, per_thread_hook(), reinterpret_cast<PyObject*>(h));
     Py_DECREF(h);
     return ok;
 }
 
 void uninstall_current_thread() {
-    if (compat::profile_func_of(PyThreadState_Get()) == profile_hook) {
+    t_recorder = nullptr;
+    Py_tracefunc f = compat::profile_func_of(PyThreadState_Get());
+    if (f == profile_hook || f == noop_hook || f == bind_hook) {
         PyEval_SetProfile(nullptr, nullptr);
     }
 }
 
 ThreadRecorder* current_recorder() {
+    if (binds_by_tls(g_mechanism)) return t_recorder;
     PyThreadState* ts = PyThreadState_Get();
-    if (compat::profile_func_of(ts) != profile_hook || ts->c_profileobj == nullptr) return nullptr;
+    Py_tracefunc f = compat::profile_func_of(ts);
+    if ((f != profile_hook && f != noop_hook) || ts->c_profileobj == nullptr) return nullptr;
     return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
 }
 

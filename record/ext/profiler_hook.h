@@ -14,6 +14,8 @@
 namespace ftrace::record::hook {
 
 int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg);
+int noop_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg);
+int bind_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg);
 
 // Binds the C hook to `rec` on the calling thread. False on failure (no memory).
 bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec);

@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
     record->add_flag("--no-children", rec.no_children,
                      "Trace only the first Python process; the processes it starts run "
                      "untraced (by default every descendant Python process is traced)");
+    record->add_flag("--python-only", rec.python_only,
+                     "Record Python function calls only, not C calls: much cheaper (through "
+                     "the frame-evaluation hook); the default records both");
     record->prefix_command();  // COMMAND and everything after it belong to the command
     record->footer(
         "COMMAND [ARGS...]: the program to run, usually a Python interpreter and its arguments.\n"
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
         "os.fork, os.exec*) is traced too, into the same trace directory, unless --no-children.\n\n"
         "Examples:\n"
         "  ftrace record python3 app.py --arg\n"
+        "  ftrace record --python-only python3 app.py   Python calls only, lowest overhead\n"
         "  ftrace record -o trace.dir -- python3 -m mymodule\n"
         "  ftrace record --no-children python3 app.py   trace app.py only, not its workers\n");
 

@@ -170,6 +170,7 @@ int run_record(const RecordOptions& opts) {
     ::setenv("PYTHONPATH", pythonpath.c_str(), 1);
     ::setenv("FTRACE_DIR", abs_dir.c_str(), 1);
     ::setenv("FTRACE_PKGROOT", pkgroot.c_str(), 1);
+    ::setenv("FTRACE_MODE", opts.python_only ? "python-only" : "full", 1);
 
     // Hold the signals we treat specially until the handlers are in place (parent) or the
     // child is about to exec (child), so none is lost or mishandled around fork.

@@ -10,6 +10,7 @@ struct RecordOptions {
     std::string out_dir;               // empty: ./ftrace-YYYYMMDD-HHMMSS.dir
     bool no_children = false;          // trace only the first Python process
     std::vector<std::string> command;  // COMMAND ARGS...
+    bool python_only = false;          // Python frames only (FTRACE_MODE=python-only)
 };
 
 // Returns the exit code for the launcher (or re-raises the command's fatal signal).

@@ -1,0 +1,94 @@
+#include "eval_frame_hook.h"
+
+#include <exception>
+#include <string>
+
+#include "clock.h"
+#include "eval_frame_compat.h"
+#include "event_hooks.h"
+#include "process_session.h"
+#include "thread_binding.h"
+#include "thread_recorder.h"
+
+namespace ftrace::record::eval_hook {
+
+#if PY_VERSION_HEX >= 0x03090000
+namespace {
+
+using eval_compat::EvalFunc;
+using eval_compat::Frame;
+
+EvalFunc g_prev = nullptr;  // what ran frames before us: the default or another tool's hook
+bool g_installed = false;
+
+[[gnu::noinline]] void fail(const char* what) {
+    Session::instance().fail(std::string("internal error in the frame hook: ") + what);
+}
+
+// `result` null: the frame is left by an exception (its exception marker, then the return).
+inline void record_return(ThreadRecorder* rec, PyObject* result) {
+    if (rec == nullptr || !rec->recording()) return;
+    const uint64_t tick = clock::now();
+    if (result == nullptr) [[unlikely]] events::note_unwind(rec, tick);
+    if (rec->on_return(tick, false)) Session::instance().end_thread(rec);
+}
+
+PyObject* hook(PyThreadState* ts, Frame* frame, int throwflag) {
+    ThreadRecorder* rec = t_recorder;
+    if (rec == nullptr) [[unlikely]] {
+        // Not bound (yet): look at the way out anyway, since a new thread is bound inside its
+        // first traced frame (Thread.run, by the threading trampoline) and that frame's return
+        // ends the thread's recording. Returns with nothing open are ignored by on_return.
+        PyObject* result = g_prev(ts, frame, throwflag);
+        record_return(t_recorder, result);
+        return result;
+    }
+    PyCodeObject* code = eval_compat::frame_code(frame);
+    if (!rec->recording() || code == nullptr || eval_compat::is_generator_creation(frame, code))
+        [[unlikely]] {
+        return g_prev(ts, frame, throwflag);
+    }
+    const uint64_t tick = clock::now();
+    try {
+        rec->on_call(tick, Session::instance().registry().id_for_code(code), false);
+    } catch (const std::exception& e) {
+        fail(e.what());
+        return g_prev(ts, frame, throwflag);
+    }
+    PyObject* result = g_prev(ts, frame, throwflag);
+    record_return(t_recorder, result);  // re-read: the frame may have ended this thread's recording
+    return result;
+}
+
+}  // namespace
+
+bool available() { return true; }
+
+void install() {
+    if (g_installed) return;
+    PyInterpreterState* interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    EvalFunc current = eval_compat::get_eval(interp);
+    if (current != &hook) g_prev = current;  // chain to a debugger's or JIT's hook
+    eval_compat::set_eval(interp, &hook);
+    g_installed = true;
+}
+
+void uninstall() {
+    if (!g_installed) return;
+    PyInterpreterState* interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    if (eval_compat::get_eval(interp) == &hook) {
+        eval_compat::set_eval(interp, g_prev);
+        g_installed = false;
+    }
+    // else another tool chained over us: stay, forwarding (no recorder is recording now).
+}
+
+#else  // 3.8: no public API to set the hook
+
+bool available() { return false; }
+void install() {}
+void uninstall() {}
+
+#endif
+
+}  // namespace ftrace::record::eval_hook
