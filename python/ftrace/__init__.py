@@ -138,7 +138,7 @@ class region(object):
         return False
 
 
-def _autostart(trace_dir, children=True):
+def _autostart(trace_dir, children=True, python_only=False):
     """Called by the bootstrap (sitecustomize) of ``ftrace record``, before user code.
 
     Raises ImportError when this interpreter has no recorder; never raises otherwise.
@@ -146,9 +146,8 @@ def _autostart(trace_dir, children=True):
     _require_recorder()
     if not trace_dir:
         return False
-    # FTRACE_MODE is set by `ftrace record` (--python-only) and inherited like FTRACE_DIR.
     started = start(trace_dir, _include_open_frames=False, children=children,
-                    python_only=os.environ.get("FTRACE_MODE") == "python-only")
+                    python_only=python_only)
     if started:
         _flush_on_sigterm()
     return started

@@ -40,7 +40,7 @@ def _ftrace_same_dir(a, b):
 def _ftrace_forget_environment():
     # --no-children: this process is the only one traced; its children get the environment
     # they would have had without ftrace.
-    for name in ("FTRACE_DIR", "FTRACE_PKGROOT", "FTRACE_CHILDREN"):
+    for name in ("FTRACE_DIR", "FTRACE_PKGROOT", "FTRACE_CHILDREN", "FTRACE_MODE"):
         os.environ.pop(name, None)
     original = os.environ.pop("FTRACE_ORIG_PYTHONPATH", None)
     if original is None:
@@ -56,6 +56,7 @@ def _ftrace_start(here):
     trace_dir = os.environ.get("FTRACE_DIR")
     pkgroot = os.environ.get("FTRACE_PKGROOT")
     children = os.environ.get("FTRACE_CHILDREN", "1") != "0"
+    python_only = os.environ.get("FTRACE_MODE") == "python-only"  # ftrace record --python-only
     if not children:
         _ftrace_forget_environment()
     if not trace_dir or not pkgroot:
@@ -72,7 +73,7 @@ def _ftrace_start(here):
                 sys.path.remove(pkgroot)
             except ValueError:
                 pass
-        ftrace._autostart(trace_dir, children)
+        ftrace._autostart(trace_dir, children, python_only)
     except ImportError:
         _ftrace_untraced_warning()
     except Exception:
