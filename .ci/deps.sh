@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(cmake g++ make pkg-config python3 python3-dev python3-pytest pybind11-dev
       libflatbuffers-dev flatbuffers-compiler liblz4-dev lz4 nlohmann-json3-dev libcli11-dev
-      libgtest-dev googletest zlib1g-dev clang libclang-rt-14-dev)
+      libgtest-dev googletest zlib1g-dev libdeflate-dev clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

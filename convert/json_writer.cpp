@@ -133,6 +133,12 @@ bool JsonWriter::flush() {
     return ok_;
 }
 
+JsonWriter& JsonWriter::continue_in(int open, bool had_element) {
+    // Outer containers already hold the member being continued; only the innermost may be empty.
+    for (int i = 0; i < open; ++i) first_.push_back(i + 1 == open && !had_element);
+    return *this;
+}
+
 void JsonWriter::separate() {
     if (after_key_) {
         after_key_ = false;

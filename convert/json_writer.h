@@ -46,10 +46,15 @@ public:
         return *this;
     }
 
+    // Continues a document another writer began: `open` containers are open around this
+    // writer's output, the innermost already holding an element when `had_element`.
+    JsonWriter& continue_in(int open, bool had_element);
+
     // Pushes buffered bytes to the sink. Returns false when the sink failed.
     bool flush();
     bool ok() const { return ok_; }
     int depth() const { return static_cast<int>(first_.size()); }
+    Sink& sink() { return sink_; }
 
 private:
     void separate();

@@ -15,14 +15,16 @@ int main(int argc, char** argv) {
         "Examples:\n"
         "  ftrace convert trace.dir                  # writes trace.json.gz next to it\n"
         "  ftrace convert -o out.json trace.dir      # plain JSON (gzip only when OUT ends in .gz)\n"
-        "  ftrace convert -o all.json.gz a.dir b.dir # several recordings in one profile\n"
+        "  ftrace convert -o all.json.gz a.dir b.dir # several recordings (hosts) on one timeline\n"
+        "  ftrace convert --start 2s --end 2.5s trace.dir      # only half a second\n"
+        "  ftrace convert --thread Worker --min-duration 50us trace.dir\n"
         "  ftrace info trace.dir                     # processes, threads, sizes, damage\n"
         "Open the profile at https://profiler.firefox.com (\"Load a profile from file\").\n"
         "\n"
         "Exit codes:\n"
         "  0  profile written (also when damaged input was skipped; see the warnings)\n"
         "  1  nothing readable, a DIR missing or not a trace, or the output cannot be written\n"
-        "  2  usage error");
+        "  2  usage error (also a malformed filter)");
 
     ConvertArgs cargs;
     auto* conv = app.add_subcommand(
@@ -31,10 +33,35 @@ int main(int argc, char** argv) {
         "gzipped when OUT ends in .gz). Damaged chunks are reported and skipped.");
     conv->add_option("-o,--output", cargs.output,
                      "Output file (default: next to the first DIR: X.dir -> X.json.gz)");
-    conv->add_option("--gzip-level", cargs.gzip_level, "zlib level for .gz output (1 fast .. 9 small)")
-        ->check(CLI::Range(1, 9))
+    conv->add_option("--gzip-level", cargs.gzip_level,
+                     "Compression level for .gz output (libdeflate: 1 fastest .. 12 smallest; 1 is about "
+                     "the size of gzip -4)")
+        ->check(CLI::Range(1, 12))
         ->capture_default_str();
-    conv->add_flag("-q,--quiet", cargs.quiet, "Do not print the summary lines");
+    conv->add_flag("-q,--quiet", cargs.quiet, "No summary lines and no progress bar");
+    conv->add_option("-j,--jobs", cargs.jobs, "Worker threads (default: one per core)")->check(CLI::Range(1, 1024));
+    auto* filters = "Filters (the trace keeps everything)";
+    conv->add_option("--start", cargs.start,
+                     "Keep only what happens after this time from the trace's start (1.5s, 200ms, 300us; "
+                     "a bare number is ms). Times in the profile stay relative to the trace's start")
+        ->group(filters);
+    conv->add_option("--end", cargs.end, "Keep only what happens before this time from the trace's start")
+        ->group(filters);
+    conv->add_option("--pid", cargs.pids, "Keep only these processes (repeatable)")->group(filters);
+    conv->add_option("--process", cargs.process_names,
+                     "Keep only processes whose command line contains NAME (repeatable)")
+        ->group(filters);
+    conv->add_option("--tid", cargs.tids, "Keep only these threads (repeatable)")->group(filters);
+    conv->add_option("--thread", cargs.thread_names, "Keep only threads whose name contains NAME (repeatable)")
+        ->group(filters);
+    conv->add_option("--min-duration", cargs.min_duration,
+                     "Drop calls shorter than this (e.g. 100us); their time goes to their caller, kept "
+                     "calls keep their exact times")
+        ->group(filters);
+    conv->add_option("--max-depth", cargs.max_depth,
+                     "Show at most N frames per stack; deeper calls' time goes to their depth-N caller")
+        ->check(CLI::Range(1u, 1000000u))
+        ->group(filters);
     conv->add_option("DIR", cargs.dirs, "Trace directories written by 'ftrace record'")->required();
 
     std::string info_dir;

@@ -9,6 +9,7 @@
 #include "categories.h"
 #include "chunk.h"
 #include "marker_schemas.h"
+#include "sample_columns.h"
 #include "stack_replay.h"
 #include "stack_table.h"
 #include "string_table.h"
@@ -72,7 +73,8 @@ struct ThreadOut {
     bool is_main = false;
     int64_t process_start_ns = 0, process_end_ns = 0;
     int64_t register_ns = 0, unregister_ns = 0;
-    std::vector<Sample> samples;  // sorted, closing null sample last
+    SampleColumns samples;  // sorted, closing null sample last
+    const std::vector<uint32_t>* stack_map = nullptr;  // written index = (*stack_map)[sample's]
     std::vector<MarkerOut> markers;
 };
 
@@ -87,6 +89,7 @@ struct CounterOut {
 
 struct ProfileMeta {
     int64_t start_wall_ns = 0;     // wall clock of time 0
+    int64_t begin_ns = 0;          // profilingStartTime, relative (a --start window)
     int64_t end_ns = 0;            // profilingEndTime, relative
     std::string product;
     size_t thread_count = 0;

@@ -44,7 +44,7 @@ void ProfileWriter::begin(const ProfileMeta& meta, const SchemaRegistry& schemas
     w_.key("preprocessedProfileVersion").integer(kProcessedProfileVersion);
     w_.key("interval").number(0.001);
     w_.key("startTime").ns_as_ms(meta.start_wall_ns);
-    w_.key("profilingStartTime").integer(0);
+    w_.key("profilingStartTime").ns_as_ms(meta.begin_ns);
     w_.key("profilingEndTime").ns_as_ms(meta.end_ns);
     w_.key("processType").integer(0);
     w_.key("product").string(meta.product);
@@ -109,7 +109,17 @@ void ProfileWriter::write_markers(const ThreadOut& t, const SchemaRegistry& sche
     w_.end_object();
 }
 
-void ProfileWriter::thread(const ThreadOut& t, const SchemaRegistry& schemas) {
+void ProfileWriter::thread_segment(const ThreadOut& t, const SchemaRegistry& schemas, size_t index) {
+    w_.continue_in(1, index > 0);  // inside "threads": [
+    thread(t, schemas, index);
+}
+
+void ProfileWriter::end_segment(const SharedTables& shared, const std::vector<CounterOut>& counters) {
+    w_.continue_in(2, true);  // inside the profile object and its "threads" array
+    end(shared, counters);
+}
+
+void ProfileWriter::thread(const ThreadOut& t, const SchemaRegistry& schemas, size_t /*index*/) {
     w_.begin_object();
     w_.key("name").string(t.name);
     w_.key("processName").string(t.process_name);
@@ -124,28 +134,29 @@ void ProfileWriter::thread(const ThreadOut& t, const SchemaRegistry& schemas) {
     w_.key("unregisterTime").ns_as_ms(t.unregister_ns);
     w_.key("pausedRanges").begin_array().end_array();
 
-    const auto& s = t.samples;
+    const SampleColumns& s = t.samples;
     w_.key("samples").begin_object();
-    column(w_, "stack", s, [&](const Sample& x) {
-        if (x.stack == kNullStack) {
+    w_.key("stack").begin_array();
+    s.each_stack([&](int32_t stack) {
+        if (stack == kNullStack) {
             w_.null();
         } else {
-            w_.integer(x.stack);
+            w_.integer(t.stack_map ? (*t.stack_map)[static_cast<uint32_t>(stack)] : stack);
         }
     });
+    w_.end_array();
     // Integer ns make deltas and weights exact: weight[i] is written from the same
     // integer as timeDeltas[i + 1].
     w_.key("timeDeltas").begin_array();
-    int64_t prev = 0;
-    for (const auto& x : s) {
-        w_.ns_as_ms(x.t_ns - prev);
-        prev = x.t_ns;
-    }
+    s.each_delta([&](int64_t d) { w_.ns_as_ms(d); });
     w_.end_array();
     w_.key("weight").begin_array();
-    for (size_t i = 0; i < s.size(); ++i) {
-        w_.ns_as_ms(i + 1 < s.size() ? s[i + 1].t_ns - s[i].t_ns : 0);
-    }
+    bool first = true;
+    s.each_delta([&](int64_t d) {
+        if (!first) w_.ns_as_ms(d);
+        first = false;
+    });
+    if (!s.empty()) w_.ns_as_ms(0);
     w_.end_array();
     w_.key("weightType").string("tracing-ms");
     w_.key("length").integer(static_cast<int64_t>(s.size()));

@@ -14,40 +14,36 @@ class StackTable {
 public:
     static constexpr uint32_t kNoParent = UINT32_MAX;
 
-    StackTable() { slots_.assign(1024, Slot{kEmptyKey, 0}); }
+    StackTable() { slots_.assign(1024, kEmpty); }
 
     uint32_t intern(uint32_t parent, uint32_t frame) {
         const uint64_t key = (static_cast<uint64_t>(parent) << 32) | frame;
         size_t mask = slots_.size() - 1;
         for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
-            Slot& s = slots_[i];
-            if (s.key == key) return s.value;
-            if (s.key == kEmptyKey) {
-                uint32_t id = static_cast<uint32_t>(frames_.size());
-                frames_.push_back(frame);
-                parents_.push_back(parent);
-                s = Slot{key, id};
-                if (frames_.size() * 2 > slots_.size()) grow();
+            uint32_t id = slots_[i];
+            if (id == kEmpty) {
+                id = static_cast<uint32_t>(keys_.size());
+                keys_.push_back(key);
+                slots_[i] = id;
+                if (keys_.size() * 2 > slots_.size()) grow();
                 return id;
             }
+            if (keys_[id] == key) return id;
         }
     }
 
-    size_t size() const { return frames_.size(); }
-    uint32_t frame(uint32_t stack) const { return frames_[stack]; }
-    uint32_t parent(uint32_t stack) const { return parents_[stack]; }
+    size_t size() const { return keys_.size(); }
+    uint32_t frame(uint32_t stack) const { return static_cast<uint32_t>(keys_[stack]); }
+    uint32_t parent(uint32_t stack) const { return static_cast<uint32_t>(keys_[stack] >> 32); }
     // 0 for a root, else the distance back to the parent.
     uint32_t prefix_offset(uint32_t stack) const {
-        return parents_[stack] == kNoParent ? 0 : stack - parents_[stack];
+        return parent(stack) == kNoParent ? 0 : stack - parent(stack);
     }
 
 private:
-    // (kNoParent, UINT32_MAX) can never be a real key: frame UINT32_MAX does not exist.
-    static constexpr uint64_t kEmptyKey = UINT64_MAX;
-    struct Slot {
-        uint64_t key;
-        uint32_t value;
-    };
+    // Slots hold only stack ids (the key lives in keys_): 4 bytes per slot keeps a table of
+    // millions of stacks (synthetic worst cases) at about 20 bytes per stack.
+    static constexpr uint32_t kEmpty = UINT32_MAX;
     static size_t hash(uint64_t k) {
         k ^= k >> 33;
         k *= 0xff51afd7ed558ccdull;
@@ -55,21 +51,17 @@ private:
         return static_cast<size_t>(k);
     }
     void grow() {
-        std::vector<Slot> old;
-        old.swap(slots_);
-        slots_.assign(old.size() * 2, Slot{kEmptyKey, 0});
+        slots_.assign(slots_.size() * 2, kEmpty);
         size_t mask = slots_.size() - 1;
-        for (const auto& s : old) {
-            if (s.key == kEmptyKey) continue;
-            size_t i = hash(s.key) & mask;
-            while (slots_[i].key != kEmptyKey) i = (i + 1) & mask;
-            slots_[i] = s;
+        for (uint32_t id = 0; id < keys_.size(); ++id) {
+            size_t i = hash(keys_[id]) & mask;
+            while (slots_[i] != kEmpty) i = (i + 1) & mask;
+            slots_[i] = id;
         }
     }
 
-    std::vector<uint32_t> frames_;
-    std::vector<uint32_t> parents_;
-    std::vector<Slot> slots_;
+    std::vector<uint64_t> keys_;  // (parent << 32) | frame, by stack id
+    std::vector<uint32_t> slots_;
 };
 
 }  // namespace ftrace::convert
