@@ -4,6 +4,7 @@
 
 #include "convert_command.h"
 #include "info_command.h"
+#include "report_cli.h"
 
 int main(int argc, char** argv) {
     using namespace ftrace::convert;
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
         "  ftrace convert --start 2s --end 2.5s trace.dir      # only half a second\n"
         "  ftrace convert --thread Worker --min-duration 50us trace.dir\n"
         "  ftrace info trace.dir                     # processes, threads, sizes, damage\n"
+        "  ftrace report trace.dir                   # top functions: calls, total, self time\n"
         "Open the profile at https://profiler.firefox.com (\"Load a profile from file\").\n"
         "\n"
         "Exit codes:\n"
@@ -69,6 +71,9 @@ int main(int argc, char** argv) {
         "info", "Describe a trace directory (processes, threads, events, sizes, damage) without converting");
     info->add_option("DIR", info_dir, "Trace directory")->required();
 
+    ReportArgs rargs;
+    auto* report = add_report_subcommand(app, rargs);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -82,6 +87,7 @@ int main(int argc, char** argv) {
     try {
         if (*conv) return run_convert(cargs, std::cout, std::cerr);
         if (*info) return run_info(info_dir, std::cout, std::cerr);
+        if (*report) return run_report(rargs, std::cout, std::cerr);
     } catch (const std::exception& e) {
         std::cerr << "ftrace: error: " << e.what() << "\n";
         return 1;
