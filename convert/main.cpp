@@ -67,9 +67,13 @@ int main(int argc, char** argv) {
     conv->add_option("DIR", cargs.dirs, "Trace directories written by 'ftrace record'")->required();
 
     std::string info_dir;
+    bool info_json = false;
     auto* info = app.add_subcommand(
-        "info", "Describe a trace directory (processes, threads, events, sizes, damage) without converting");
+        "info",
+        "Describe a trace directory without converting: format version, process tree, threads "
+        "(events, duration, bytes), sizes, damage");
     info->add_option("DIR", info_dir, "Trace directory")->required();
+    info->add_flag("--json", info_json, "Machine-readable output (sizes in bytes, durations in ns)");
 
     ReportArgs rargs;
     auto* report = add_report_subcommand(app, rargs);
@@ -86,7 +90,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (*conv) return run_convert(cargs, std::cout, std::cerr);
-        if (*info) return run_info(info_dir, std::cout, std::cerr);
+        if (*info) return run_info(info_dir, std::cout, std::cerr, info_json);
         if (*report) return run_report(rargs, std::cout, std::cerr);
     } catch (const std::exception& e) {
         std::cerr << "ftrace: error: " << e.what() << "\n";
