@@ -112,9 +112,19 @@ InfoView build_view(const LoadedTrace& trace, const std::map<format::ClockKind, 
     for (size_t i = 0; i < v.procs.size(); ++i) {
         const LoadedProcess& p = *v.procs[i].p;
         auto it = p.has_info && !p.info.parent_key.empty() ? by_key.find(p.info.parent_key) : by_key.end();
-        if (it != by_key.end() && it->second != i) {
+        size_t parent = it != by_key.end() && it->second != i ? it->second : SIZE_MAX;
+        if (parent == SIZE_MAX && p.has_info && p.info.parent_key.empty()) {
+            // No key (a recorder that could not name its parent): the latest process started
+            // before it whose pid is its ppid.
+            for (size_t j = 0; j < v.procs.size(); ++j) {
+                const ProcessView& c = v.procs[j];
+                if (j == i || !c.p->has_info || c.p->info.pid != p.info.ppid || c.begin_ns > v.procs[i].begin_ns) continue;
+                if (parent == SIZE_MAX || c.begin_ns >= v.procs[parent].begin_ns) parent = j;
+            }
+        }
+        if (parent != SIZE_MAX) {
             v.procs[i].parent_traced = true;
-            v.procs[it->second].children.push_back(i);
+            v.procs[parent].children.push_back(i);
         } else {
             v.roots.push_back(i);
         }

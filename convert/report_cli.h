@@ -24,8 +24,14 @@ inline CLI::App* add_report_subcommand(CLI::App& app, ReportArgs& a) {
     sub->add_flag_callback(
            "--by-thread", [&a] { a.group = ReportGroup::Thread; }, "One table per thread (of each process)")
         ->excludes(bp);
-    sub->add_option("--pid", a.pids, "Only this process (repeatable)");
-    sub->add_option("--thread", a.threads, "Only threads with this name or tid (repeatable)");
+    const char* filters = "Filters (as for ftrace convert)";
+    sub->add_option("--pid", a.pids, "Only these processes (repeatable)")->group(filters);
+    sub->add_option("--process", a.process_names,
+                    "Only processes whose command line contains NAME (repeatable)")
+        ->group(filters);
+    sub->add_option("--tid", a.tids, "Only these threads (repeatable)")->group(filters);
+    sub->add_option("--thread", a.thread_names, "Only threads whose name contains NAME (repeatable)")
+        ->group(filters);
     sub->add_flag("--json", a.json, "Machine-readable output (times in integer ns)");
     sub->add_option("DIR", a.dirs, "Trace directories written by 'ftrace record'")->required();
     sub->footer(

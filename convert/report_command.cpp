@@ -74,19 +74,6 @@ std::string process_label(const LoadedProcess& p) {
     return "process " + std::to_string(p.info.pid) + " " + command_line(p.info.argv, 80);
 }
 
-bool thread_selected(const LoadedThread& t, const std::vector<std::string>& wanted) {
-    if (wanted.empty()) return true;
-    for (const auto& w : wanted) {
-        if (t.info && (w == t.info->name || w == std::to_string(t.info->tid))) return true;
-    }
-    return false;
-}
-
-bool process_selected(const LoadedProcess& p, const std::vector<int64_t>& pids) {
-    if (pids.empty()) return true;
-    return p.has_info && std::find(pids.begin(), pids.end(), p.info.pid) != pids.end();
-}
-
 void add_counters(CallStatsCounters& a, const CallStatsCounters& b) {
     a.events += b.events;
     a.calls += b.calls;
@@ -100,16 +87,18 @@ void add_counters(CallStatsCounters& a, const CallStatsCounters& b) {
 
 // Streams one thread file chunk by chunk through a CallStatsBuilder (the loader kept only
 // counts, so memory stays bounded by one chunk) and adds the result to `g`.
-void add_thread(const LoadedThread& t, const ClockFit& fit, Group& g, std::vector<std::string>& warnings) {
+// Times are the profile's: the plan's tick -> ns map of the process, and the thread closed
+// where the profile closes it (its last event or marker).
+void add_thread(const ThreadPlan& tp, const TimeMap& time, Group& g, std::vector<std::string>& warnings) {
+    const LoadedThread& t = *tp.t;
     CallStatsBuilder b;
     format::ThreadFileReader reader(t.file);
     while (auto c = reader.next()) {
         for (const auto& e : c->events) {
-            b.on_event(fit.to_ns(e.tick), static_cast<format::EventKind>(e.kind), e.arg);
+            b.on_event(time.to_rel(e.tick), static_cast<format::EventKind>(e.kind), e.arg);
         }
     }
-    // The profile closes a thread at its last event or marker: so does the report.
-    b.finish(t.first_tick <= t.last_tick ? fit.to_ns(t.last_tick) : INT64_MIN);
+    b.finish(tp.last_ns);
     uint64_t unknown = 0;
     for (const auto& entry : b.functions()) {
         Row row;
@@ -362,32 +351,28 @@ int run_report(const ReportArgs& args, std::ostream& out, std::ostream& err) {
         err << "ftrace: error: nothing readable in " << args.dirs[0] << "\n";
         return 1;
     }
-    auto fits = fit_trace_clocks(trace, &warnings);
+    ConvertOptions copts;
+    copts.select = Selection{args.pids, args.process_names, args.tids, args.thread_names};
+    ConvertPlan plan = plan_conversion(trace, copts, warnings);
 
     std::vector<Group> groups;
     if (args.group == ReportGroup::Trace) groups.emplace_back();
     int64_t span_begin = INT64_MAX, span_end = INT64_MIN;
-    for (const auto& p : trace.processes) {
-        if (!process_selected(p, args.pids)) continue;
-        const ClockFit& fit = fits.at(clock_of(p));
+    for (const auto& pp : plan.processes) {
         if (args.group == ReportGroup::Process) {
             groups.emplace_back();
-            groups.back().process = &p;
+            groups.back().process = pp.p;
         }
-        for (const auto& t : p.threads) {
-            if (!thread_selected(t, args.threads)) continue;
+        for (const auto& tp : pp.threads) {
             if (args.group == ReportGroup::Thread) {
                 groups.emplace_back();
-                groups.back().process = &p;
-                groups.back().thread = &t;
+                groups.back().process = pp.p;
+                groups.back().thread = tp.t;
             }
-            if (t.first_tick <= t.last_tick) {
-                span_begin = std::min(span_begin, fit.to_ns(t.first_tick));
-                span_end = std::max(span_end, fit.to_ns(t.last_tick));
-            }
-            add_thread(t, fit, groups.back(), warnings);
+            span_begin = std::min(span_begin, tp.begin_ns);
+            span_end = std::max(span_end, tp.end_ns);
+            add_thread(tp, pp.time, groups.back(), warnings);
         }
-        if (args.group == ReportGroup::Process && groups.back().threads == 0) groups.pop_back();
     }
     size_t threads = 0;
     CallStatsCounters all;
@@ -397,7 +382,7 @@ int run_report(const ReportArgs& args, std::ostream& out, std::ostream& err) {
     }
     if (threads == 0) {
         for (const auto& w : warnings) err << "ftrace: warning: " << w << "\n";
-        err << "ftrace: error: no thread matches the --pid/--thread filters; `ftrace info "
+        err << "ftrace: error: no thread matches the --pid/--process/--tid/--thread filters; `ftrace info "
             << args.dirs[0] << "` lists the processes and threads\n";
         return 1;
     }
@@ -412,8 +397,7 @@ int run_report(const ReportArgs& args, std::ostream& out, std::ostream& err) {
         write_json(out, groups, args, trace, warnings);
         return 0;
     }
-    size_t procs = 0;
-    for (const auto& p : trace.processes) procs += process_selected(p, args.pids);
+    size_t procs = plan.processes.size();
     out << "ftrace report: ";
     for (size_t i = 0; i < args.dirs.size(); ++i) out << (i ? ", " : "") << args.dirs[i];
     out << "\nmeasured: exact times of all " << grouped(all.calls) << " calls (every call and return "

@@ -16,8 +16,11 @@ struct ReportArgs {
     ReportSort sort = ReportSort::Total;  // pstats users sort by cumulative time first
     size_t limit = 20;                    // 0 = every function
     ReportGroup group = ReportGroup::Trace;
-    std::vector<int64_t> pids;            // keep only these processes (empty: all)
-    std::vector<std::string> threads;     // keep only threads with this name or tid (empty: all)
+    // Which processes and threads, as `ftrace convert` selects them (converter.h Selection):
+    // within a kind any match keeps, an empty kind keeps all.
+    std::vector<int64_t> pids, tids;
+    std::vector<std::string> process_names;  // substrings of the command line or executable
+    std::vector<std::string> thread_names;   // substrings of the thread name
     bool json = false;
 };
 

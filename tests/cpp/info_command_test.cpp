@@ -15,7 +15,8 @@ using nlohmann::json;
 namespace {
 
 // root (pid 10) -> child 20 -> grandchild 30; root -> child 40 (started after 20);
-// 50 names a parent_key that is not in the trace (its parent was not traced).
+// 50 names a parent_key that is not in the trace (its parent was not traced); 60 has no
+// parent_key but its ppid is 40's pid (found by ppid).
 fs::path write_tree(const fs::path& root) {
     auto trace = root / "tree.dir";
     auto proc = [&](int64_t pid, int64_t ppid, const std::string& parent_key, int64_t start_ns,
@@ -35,6 +36,7 @@ fs::path write_tree(const fs::path& root) {
     proc(30, 20, k20, 2000, {"python3", "-c", "pass"});
     proc(40, 10, k10, 3000, {"python3", "worker.py", "b"});
     proc(50, 7, "p7-1", 4000, {"python3", "orphan.py"});
+    proc(60, 40, "", 5000, {"python3", "by_ppid.py"});
     return trace;
 }
 
@@ -56,10 +58,11 @@ TEST(InfoTree, ShowsTheProcessTreeByParentKey) {
               "  \xE2\x94\x9C\xE2\x94\x80 20  python3 worker.py a  [python 3.11.7, 1 thread]\n"
               "  \xE2\x94\x82  \xE2\x94\x94\xE2\x94\x80 30  python3 -c pass  [python 3.11.7, 1 thread]\n"
               "  \xE2\x94\x94\xE2\x94\x80 40  python3 worker.py b  [python 3.11.7, 1 thread]\n"
+              "     \xE2\x94\x94\xE2\x94\x80 60  python3 by_ppid.py  [python 3.11.7, 1 thread]\n"
               "  50  python3 orphan.py  [python 3.11.7, ppid 7, 1 thread]\n")
         << s;
     for (const char* want : {"format version: 1.0 (this ftrace reads format 1.x)", "on host testhost",
-                             "process 30 (parent 20)", "2.000 ms", "totals: 5 processes, 5 threads, 10 events",
+                             "process 30 (parent 20)", "2.000 ms", "totals: 6 processes, 6 threads, 12 events",
                              "bytes/event", "damage: none found"}) {
         EXPECT_NE(s.find(want), std::string::npos) << "missing '" << want << "' in\n" << s;
     }
@@ -75,7 +78,7 @@ TEST(InfoTree, JsonForScripts) {
     ASSERT_EQ(convert::run_info(trace.string(), out, err, true), 0) << err.str();
     json j = json::parse(out.str());
     EXPECT_EQ(j["format_versions"], json::array({"1.0"}));
-    ASSERT_EQ(j["processes"].size(), 4u);  // 30 lost its only chunk
+    ASSERT_EQ(j["processes"].size(), 5u);  // 30 lost its only chunk
     std::map<int64_t, json> by_pid;
     for (const auto& p : j["processes"]) by_pid[p["pid"].get<int64_t>()] = p;
     EXPECT_EQ(by_pid[10]["children"], json::array({by_pid[20]["process_key"], by_pid[40]["process_key"]}));
@@ -94,8 +97,10 @@ TEST(InfoTree, JsonForScripts) {
     EXPECT_EQ(t["duration_ns"], 2'000'000);
     EXPECT_EQ(t["clean_end"], true);
     EXPECT_GT(t["bytes"].get<int64_t>(), 0);
-    EXPECT_EQ(j["totals"]["events"], 8);
-    EXPECT_EQ(j["totals"]["time_span_ns"], 4000 + 2'000'000 - 0);
+    EXPECT_EQ(j["totals"]["events"], 10);
+    EXPECT_EQ(j["totals"]["time_span_ns"], 5000 + 2'000'000 - 0);
+    EXPECT_EQ(by_pid[40]["children"], json::array({by_pid[60]["process_key"]}));
+    EXPECT_EQ(by_pid[60]["parent_traced"], true);
     ASSERT_FALSE(j["damage"].empty());
     bool named = false;
     for (const auto& d : j["damage"]) named |= d.get<std::string>().find("t0-30.ftrace") != std::string::npos;

@@ -199,16 +199,18 @@ TEST_F(Report, PidAndThreadFilters) {
     EXPECT_EQ(rows(report(a).j()["groups"][0]),
               (std::vector<Expected>{{"<module>", 1, 1, 800, 100}, {"fib", 1, 1, 700, 700}}));
     a.pids.clear();
-    a.threads = {"pricer-0"};
+    a.thread_names = {"pricer"};  // a substring, as for convert
     json g = report(a).j()["groups"][0];
     EXPECT_EQ(g["threads"], 1);
     EXPECT_EQ(std::get<0>(rows(g)[0]), "run");
-    a.threads = {"100"};  // a tid
+    a.thread_names.clear();
+    a.tids = {100};
     g = report(a).j()["groups"][0];
     EXPECT_EQ(g["threads"], 1);
     EXPECT_EQ(std::get<0>(rows(g)[0]), "main");
+    a.tids.clear();
     a.pids = {100};
-    a.threads = {"MainThread"};  // both processes have one; --pid picks
+    a.thread_names = {"MainThread"};  // both processes have one; --pid picks
     g = report(a).j()["groups"][0];
     EXPECT_EQ(g["threads"], 1);
     EXPECT_EQ(g["in_calls_ns"], 1000);
@@ -220,6 +222,11 @@ TEST_F(Report, FiltersThatMatchNothingFailClearly) {
     auto r = report(a);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("no thread matches"), std::string::npos) << r.err;
+    a.pids.clear();
+    a.process_names = {"worker.py"};
+    EXPECT_EQ(report(a).code, 1);
+    a.process_names = {"-c pass"};  // a substring of the command line
+    EXPECT_EQ(report(a).j()["groups"][0]["in_calls_ns"], 800);
     EXPECT_TRUE(r.out.empty());
 }
 
