@@ -54,6 +54,24 @@ std::string utc(int64_t realtime_ns) {
     return buf;
 }
 
+// Control characters (a newline in `python -c` code) would break the layout: show them escaped.
+std::string one_line(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            out += '?';
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
 std::string thread_name(const LoadedThread& t) {
     if (!t.info) return "(unknown)";
     return t.info->name.empty() ? std::string("(unnamed)") : t.info->name;
@@ -143,7 +161,7 @@ void print_tree(std::ostream& out, const InfoView& v) {
             const ProcessView& pv = v.procs[i];
             const LoadedProcess& p = *pv.p;
             out << "  " << lead << pv.pid << "  "
-                << (p.has_info ? command_line(p.info.argv, 70) : std::string("(process details lost)"));
+                << (p.has_info ? one_line(command_line(p.info.argv, 70)) : std::string("(process details lost)"));
             out << "  [";
             if (p.has_info) {
                 out << "python " << p.info.python_version;
@@ -204,7 +222,7 @@ void print_text(std::ostream& out, const std::string& dir, const LoadedTrace& tr
         if (p.has_info) out << " (parent " << p.info.ppid << ")";
         out << "  " << p.dir << "\n";
         if (p.has_info) {
-            out << "  command:    " << command_line(p.info.argv, 400) << "\n";
+            out << "  command:    " << one_line(command_line(p.info.argv, 400)) << "\n";
             out << "  python:     " << p.info.python_version << "\n";
             out << "  executable: " << p.info.executable << "\n";
             out << "  host:       " << p.info.host << "\n";
