@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -461,6 +462,7 @@ void convert_thread(Job& job, const ConvertPlan& plan, Shared& shared, ParallelO
         ProfileWriter(w).thread_segment(to, plan.schemas, job.index);
     }
     sink->close();
+    if (progress) progress->add(t.event_count);  // the second half: its JSON is out
 }
 
 }  // namespace
@@ -486,7 +488,12 @@ ConvertStats write_profile(ConvertPlan& plan, Sink& dest, const OutputFormat& fo
         head->close();
     }
 
-    if (options.progress) options.progress->start("converting", plan.kept_events);
+    // Each event counts twice: once replayed, once written.
+    if (options.progress) {
+        char what[64];
+        std::snprintf(what, sizeof what, "converting %.1fM events", static_cast<double>(plan.kept_events) / 1e6);
+        options.progress->start(what, 2 * plan.kept_events);
+    }
     Shared shared;
     std::atomic<size_t> next{0};
     auto work = [&] {

@@ -7,21 +7,6 @@
 
 namespace ftrace::convert {
 
-namespace {
-std::string count(uint64_t n) {
-    char b[32];
-    if (n >= 10'000'000) {
-        std::snprintf(b, sizeof b, "%.0fM", static_cast<double>(n) / 1e6);
-    } else if (n >= 1'000'000) {
-        std::snprintf(b, sizeof b, "%.1fM", static_cast<double>(n) / 1e6);
-    } else if (n >= 10'000) {
-        std::snprintf(b, sizeof b, "%.0fk", static_cast<double>(n) / 1e3);
-    } else {
-        std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(n));
-    }
-    return b;
-}
-}  // namespace
 
 bool Progress::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
@@ -71,8 +56,7 @@ void Progress::draw(double elapsed) {
         double left = elapsed * (1.0 - frac) / frac;
         std::snprintf(eta, sizeof eta, "  ETA %.0f s", left);
     }
-    std::fprintf(stderr, "\r\033[Kftrace: %s [%s] %3.0f%%  %s/%s events%s", what_.c_str(), bar.c_str(),
-                 frac * 100.0, count(done).c_str(), count(total_).c_str(), eta);
+    std::fprintf(stderr, "\r\033[Kftrace: %s [%s] %3.0f%%%s", what_.c_str(), bar.c_str(), frac * 100.0, eta);
     std::fflush(stderr);
     drawn_ = true;
 }

@@ -1,4 +1,4 @@
-// A progress bar on stderr for long conversions: "[#####-----] 45%  4.5M/10.0M events  ETA 3 s".
+// A progress bar on stderr for long conversions: "converting 10M events [#####-----] 45%  ETA 3 s".
 // Drawn by its own thread every 200 ms, only when enabled (stderr is a terminal and not
 // --quiet), only after the first half second, and erased when done.
 #pragma once
