@@ -262,3 +262,24 @@ TEST(ConvertMerge, OneHostIsNotLabelled) {
     json p = to_profile({dir.string()}, {});
     EXPECT_EQ(p["threads"][0]["processName"], "python3 server.py");
 }
+
+TEST(ConvertFilters, OutputEstimateFollowsTheWindowAndSelection) {
+    TempDir tmp;
+    auto dir = write_app(tmp.path());
+    auto trace = convert::load_trace({dir.string()});
+    std::vector<std::string> warnings;
+    auto all = convert::plan_conversion(trace, {}, warnings);
+    EXPECT_EQ(all.kept_events, 12u);
+    EXPECT_GT(all.estimated_json_bytes, 0u);
+    convert::ConvertOptions o;
+    o.select.pids = {200};
+    auto one = convert::plan_conversion(trace, o, warnings);
+    EXPECT_EQ(one.kept_events, 2u);
+    EXPECT_LT(one.estimated_json_bytes, all.estimated_json_bytes);
+    o = {};
+    o.select.pids = {200};
+    o.filter.start_ns = 500;
+    o.filter.end_ns = 500 + (9000 - 500) / 4;  // a quarter of batch.py's span
+    auto quarter = convert::plan_conversion(trace, o, warnings);
+    EXPECT_NEAR(static_cast<double>(quarter.estimated_json_bytes), one.estimated_json_bytes / 4.0, 2.0);
+}
