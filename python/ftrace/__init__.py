@@ -38,7 +38,8 @@ def _require_recorder():
     return _ftrace
 
 
-def start(trace_dir, _include_open_frames=True, children=True, python_only=False):
+def start(trace_dir, _include_open_frames=True, children=True, python_only=False,
+          memory=False, memory_threshold=None):
     """Start recording this process into ``trace_dir`` (created if missing).
 
     Returns True when recording, False when it could not start (a warning line on stderr
@@ -46,11 +47,16 @@ def start(trace_dir, _include_open_frames=True, children=True, python_only=False
     running and those started afterwards; the frames already open (the caller's stack) are
     shown as calls that begin at the start. With ``children=False``, processes forked from
     this one run untraced. With ``python_only``, only Python frames are recorded (no C
-    calls), at a fraction of the cost.
+    calls), at a fraction of the cost. ``memory=True`` also records allocations and frees
+    (a Memory track) and allocations of at least ``memory_threshold`` bytes (default 1 MiB)
+    as LargeAlloc markers.
     """
     ext = _require_recorder()
+    threshold = ext.DEFAULT_MEMORY_THRESHOLD if memory_threshold is None else memory_threshold
+    if int(threshold) < 1:
+        raise ValueError("memory_threshold must be at least 1 byte, got %r" % (threshold,))
     started = ext.start(os.path.abspath(os.fspath(trace_dir)), _include_open_frames,
-                        bool(children), bool(python_only))
+                        bool(children), bool(python_only), bool(memory), int(threshold))
     if started:
         _wrap_process_exits()
     return started
@@ -78,15 +84,19 @@ class trace(object):
 
     ``with ftrace.trace("t.dir"): work()`` or ``@ftrace.trace("t.dir")``. Recording starts on
     entry and stops on exit; when the process is already being recorded (``ftrace record``)
-    it just continues, and is not stopped on exit.
+    it just continues, and is not stopped on exit. ``memory``/``memory_threshold``: as for
+    ``start``.
     """
 
-    def __init__(self, trace_dir):
+    def __init__(self, trace_dir, memory=False, memory_threshold=None):
         self.trace_dir = trace_dir
+        self.memory = memory
+        self.memory_threshold = memory_threshold
         self._started = []
 
     def __enter__(self):
-        started = not is_active() and start(self.trace_dir)
+        started = not is_active() and start(self.trace_dir, memory=self.memory,
+                                            memory_threshold=self.memory_threshold)
         self._started.append(started)
         return self
 
@@ -138,7 +148,7 @@ class region(object):
         return False
 
 
-def _autostart(trace_dir, children=True, python_only=False):
+def _autostart(trace_dir, children=True, python_only=False, memory=False, memory_threshold=None):
     """Called by the bootstrap (sitecustomize) of ``ftrace record``, before user code.
 
     Raises ImportError when this interpreter has no recorder; never raises otherwise.
@@ -147,7 +157,7 @@ def _autostart(trace_dir, children=True, python_only=False):
     if not trace_dir:
         return False
     started = start(trace_dir, _include_open_frames=False, children=children,
-                    python_only=python_only)
+                    python_only=python_only, memory=memory, memory_threshold=memory_threshold)
     if started:
         _flush_on_sigterm()
     return started

@@ -8,19 +8,28 @@ import os
 import sys
 import time
 
-USAGE = """usage: python -m ftrace [-o DIR] (script.py | -m module | -c code) [args...]
+USAGE = """usage: python -m ftrace [-o DIR] [--memory [--memory-threshold BYTES]]
+                        (script.py | -m module | -c code) [args...]
 
 Run a Python program under ftrace, like `ftrace record python3 ...`.
 
 options:
-  -o, --output DIR   trace directory to create (default: ./ftrace-YYYYMMDD-HHMMSS.dir)
-  -h, --help         show this help
+  -o, --output DIR           trace directory to create (default: ./ftrace-YYYYMMDD-HHMMSS.dir)
+  --memory                   also record allocations (Memory track, LargeAlloc markers)
+  --memory-threshold BYTES   smallest allocation shown as a LargeAlloc marker
+                             (default 1M; suffixes K, M, G = KiB, MiB, GiB)
+  -h, --help                 show this help
 
 examples:
   python -m ftrace app.py --arg
+  python -m ftrace --memory --memory-threshold 256K app.py
   python -m ftrace -o trace.dir -m mypackage.tool
   python -m ftrace -c "import json; json.dumps([1, 2])"
 """
+
+
+_memory = False
+_memory_threshold = None
 
 
 def _fail(text):
@@ -28,14 +37,48 @@ def _fail(text):
     sys.exit(2)
 
 
+def parse_bytes(text):
+    """'1048576', '512K', '1M', '2G' (binary units) -> bytes (>= 1), or None."""
+    t = text.strip().upper()
+    if t.endswith("IB"):
+        t = t[:-2]
+    elif t.endswith("B"):
+        t = t[:-1]
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(t[-1:], 1)
+    if mult != 1:
+        t = t[:-1]
+    if not t.isdigit():
+        return None
+    n = int(t) * mult
+    return n if 1 <= n < (1 << 63) else None
+
+
 def _parse(argv):
     out_dir = None
+    global _memory, _memory_threshold
     i = 0
     while i < len(argv):
         a = argv[i]
         if a in ("-h", "--help"):
             sys.stdout.write(USAGE)
             sys.exit(0)
+        if a == "--memory":
+            _memory = True
+            i += 1
+            continue
+        if a == "--memory-threshold" or a.startswith("--memory-threshold="):
+            if "=" in a:
+                value = a.split("=", 1)[1]
+                i += 1
+            elif i + 1 < len(argv):
+                value = argv[i + 1]
+                i += 2
+            else:
+                _fail("--memory-threshold needs a size in bytes (e.g. 1048576, 512K, 1M)")
+            _memory_threshold = parse_bytes(value)
+            if _memory_threshold is None:
+                _fail("--memory-threshold: %r is not a size (e.g. 1048576, 512K, 1M)" % value)
+            continue
         if a in ("-o", "--output"):
             if i + 1 >= len(argv):
                 _fail("%s needs a directory (try: python -m ftrace -o trace.dir app.py)" % a)
@@ -58,6 +101,8 @@ def _parse(argv):
         if len(rest) < 2:
             _fail("%s needs an argument" % rest[0])
         return out_dir, rest[0], rest[1], rest[2:]
+    if _memory_threshold is not None and not _memory:
+        _fail("--memory-threshold needs --memory")
     if rest[0].startswith("-"):
         _fail("unknown option %r (see python -m ftrace --help)" % rest[0])
     return out_dir, "script", rest[0], rest[1:]
@@ -95,6 +140,10 @@ def _trace_children(trace_dir):
     os.environ["PYTHONPATH"] = boot + (os.pathsep + old if old else "")
     os.environ["FTRACE_DIR"] = os.path.abspath(trace_dir)
     os.environ["FTRACE_PKGROOT"] = pkgroot
+    if _memory:
+        os.environ["FTRACE_MEMORY"] = "1"
+        if _memory_threshold is not None:
+            os.environ["FTRACE_MEMORY_THRESHOLD"] = str(_memory_threshold)
 
 
 def _fresh_main():
@@ -161,7 +210,8 @@ def main():
 
     atexit.register(_final_line)  # registered first: runs after the recorder's last flush
     _trace_children(trace_dir)
-    ftrace.start(trace_dir, _include_open_frames=False)
+    ftrace.start(trace_dir, _include_open_frames=False, memory=_memory,
+                 memory_threshold=_memory_threshold)
     this_file = os.path.abspath(__file__)
     try:
         if kind == "script":

@@ -10,6 +10,12 @@
 //    (3.9+; 3.12+'s PyEval_SetProfileAllThreads gives every thread the same object, and our
 //    hook needs one handle per thread), the thread state's fields directly on 3.8
 //  - another thread's innermost frame: PyThreadState_GetFrame (3.9+), tstate->frame (3.8)
+//  - the calling thread's state without a fatal error when there is none (allocator hooks):
+//    PyThreadState_GetUnchecked (3.13+), _PyThreadState_UncheckedGet before
+//  - a type's own dict: tp_dict (3.8-3.11); 3.12+ keeps static builtin types' dicts in the
+//    interpreter (tp_dict is NULL there), PyType_GetDict reads both
+//  - exception markers: a one-shot C trace function (3.8-3.11), sys.monitoring PY_UNWIND
+//    (3.12+), see event_hooks.cpp
 #pragma once
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -133,5 +139,23 @@ inline bool set_profile_of(PyThreadState* ts, Py_tracefunc func, PyObject* obj) 
 }
 
 inline unsigned long thread_ident(PyThreadState* ts) { return ts->thread_id; }
+
+inline PyThreadState* current_tstate_unchecked() {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_GetUnchecked();
+#else
+    return _PyThreadState_UncheckedGet();
+#endif
+}
+
+// The type's own dict (new reference, or null).
+inline PyObject* type_own_dict(PyTypeObject* type) {
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyType_GetDict(type);
+#else
+    Py_XINCREF(type->tp_dict);
+    return type->tp_dict;
+#endif
+}
 
 }  // namespace ftrace::record::compat

@@ -57,7 +57,11 @@ std::string exception_message(PyObject* exc) {
     if (mro != nullptr && PyTuple_Check(mro)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i) {
             auto* t = reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i));
-            if (t->tp_dict != nullptr && PyDict_GetItemString(t->tp_dict, "__str__") != nullptr) {
+            PyObject* dict = compat::type_own_dict(t);
+            const bool defines = dict != nullptr && PyDict_Check(dict) &&
+                                 PyDict_GetItemString(dict, "__str__") != nullptr;
+            Py_XDECREF(dict);
+            if (defines) {
                 builtin_str = (t->tp_flags & Py_TPFLAGS_HEAPTYPE) == 0;
                 break;
             }
@@ -526,6 +530,9 @@ PyObject* make_function(PyMethodDef* def, const char* module) {
 
 }  // namespace
 
+void install_exception_hooks();
+void uninstall_exception_hooks();
+
 format::MarkerField text_field(const char* key, std::string value) {
     format::MarkerField f;
     f.key = key;
@@ -580,6 +587,7 @@ void install() {
     }
     PyErr_Clear();
     patch_logging();
+    install_exception_hooks();
 }
 
 void uninstall() {
@@ -599,6 +607,7 @@ void uninstall() {
     PyErr_Clear();
     unpatch_logging();
     g_gc_start = 0;
+    uninstall_exception_hooks();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -606,9 +615,9 @@ void uninstall() {
 
 namespace {
 
-// One marker per exception however many frames it unwinds: an exception seen again in the
-// caller with no other event in between (only the callee's return) continues the previous
-// one. The pointer is only compared, never dereferenced nor kept alive.
+// One marker per exception however many frames it unwinds: the same exception seen again
+// with only returns in between (the frames it left, C functions included) continues the
+// previous one. The pointer is only compared, never dereferenced nor kept alive.
 void record_exception(ThreadRecorder* rec, PyObject* type, PyObject* value, uint64_t tick,
                       uint32_t func_id) {
     const auto& reg = Session::instance().registry();
@@ -618,9 +627,13 @@ void record_exception(ThreadRecorder* rec, PyObject* type, PyObject* value, uint
     if (func_id < reg.size() && reg.def(func_id).file.rfind("<frozen importlib", 0) == 0) return;
     if (func_id < reg.size() && reg.def(func_id).file.rfind("<frozen zipimport", 0) == 0) return;
     const uint64_t serial = rec->event_serial();
-    const bool continues = value == rec->last_unwind_exc && serial == rec->last_unwind_serial + 1;
+    const size_t depth = rec->depth();
+    const bool continues = value == rec->last_unwind_exc && serial > rec->last_unwind_serial &&
+                           depth < rec->last_unwind_depth &&
+                           serial - rec->last_unwind_serial == rec->last_unwind_depth - depth;
     rec->last_unwind_exc = value;
     rec->last_unwind_serial = serial;
+    rec->last_unwind_depth = depth;
     if (continues || type == nullptr || !PyType_Check(type)) return;
     // Control flow, not errors: generator close and iterator exhaustion.
     if (PyErr_GivenExceptionMatches(type, PyExc_StopIteration) ||
@@ -665,9 +678,131 @@ int exc_trace(PyObject*, PyFrameObject*, int what, PyObject* arg) {
     }
     return 0;
 }
+#else
+// 3.12+: profile functions are fed by sys.monitoring, which hands the exception of an
+// unwinding frame to PY_UNWIND callbacks. Ours runs under a tool id no other tool holds, and
+// after the profile hook's return for the same frame (CPython calls the tools from the highest
+// id down; sys.setprofile is id 6, ours is at most 5).
+int g_tool_id = -1;
+PyObject* g_unwind_callback = nullptr;  // kept forever
+bool g_warned_no_tool = false;
+
+// PY_UNWIND(code, instruction_offset, exception)
+PyObject* unwind_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    ThreadRecorder* rec = hook::current_recorder();
+    if (rec == nullptr || !rec->recording() || nargs < 3 || !PyCode_Check(args[0]) ||
+        !Session::instance().active()) {
+        Py_RETURN_NONE;
+    }
+    const uint64_t tick = clock::now();
+    ErrorGuard guard;
+    try {
+        const uint32_t id =
+            Session::instance().registry().id_for_code(reinterpret_cast<PyCodeObject*>(args[0]));
+        PyObject* exc = args[2];
+        record_exception(rec, reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc, tick, id);
+    } catch (const std::exception& e) {
+        Session::instance().fail(std::string("cannot record an exception: ") + e.what());
+    }
+    Py_RETURN_NONE;
+}
+
+PyMethodDef unwind_def = {"_ftrace_py_unwind", reinterpret_cast<PyCFunction>(
+                              reinterpret_cast<void (*)()>(unwind_callback)),
+                          METH_FASTCALL, "ftrace: exception markers (sys.monitoring PY_UNWIND)"};
+
+PyObject* monitoring() {  // sys.monitoring (new reference, or null)
+    PyObject* sys_mon = PySys_GetObject("monitoring");  // borrowed
+    Py_XINCREF(sys_mon);
+    return sys_mon;
+}
+
+long unwind_event(PyObject* mon) {
+    PyObject* events = PyObject_GetAttrString(mon, "events");
+    PyObject* v = events != nullptr ? PyObject_GetAttrString(events, "PY_UNWIND") : nullptr;
+    long e = v != nullptr ? PyLong_AsLong(v) : -1;
+    Py_XDECREF(v);
+    Py_XDECREF(events);
+    return e;
+}
+
+void install_unwind_monitoring() {
+    if (g_tool_id >= 0) return;
+    PyObject* mon = monitoring();
+    if (mon == nullptr) return;
+    const long event = unwind_event(mon);
+    if (g_unwind_callback == nullptr) g_unwind_callback = PyCFunction_New(&unwind_def, nullptr);
+    // PROFILER_ID first, then any other id free for tools (6 and 7 are sys.setprofile's and
+    // sys.settrace's).
+    for (int id : {2, 0, 1, 3, 4, 5}) {
+        if (event < 0 || g_unwind_callback == nullptr) break;
+        PyObject* holder = PyObject_CallMethod(mon, "get_tool", "i", id);
+        const bool free_id = holder == Py_None;
+        Py_XDECREF(holder);
+        if (!free_id) continue;
+        PyObject* r = PyObject_CallMethod(mon, "use_tool_id", "is", id, "ftrace");
+        if (r == nullptr) {  // taken meanwhile
+            PyErr_Clear();
+            continue;
+        }
+        Py_DECREF(r);
+        r = PyObject_CallMethod(mon, "register_callback", "ilO", id, event, g_unwind_callback);
+        Py_XDECREF(r);
+        r = r != nullptr ? PyObject_CallMethod(mon, "set_events", "il", id, event) : nullptr;
+        if (r == nullptr) {
+            PyErr_Clear();
+            PyObject* f = PyObject_CallMethod(mon, "free_tool_id", "i", id);
+            Py_XDECREF(f);
+            break;
+        }
+        Py_DECREF(r);
+        g_tool_id = id;
+        break;
+    }
+    PyErr_Clear();
+    Py_DECREF(mon);
+    if (g_tool_id < 0 && !g_warned_no_tool) {
+        g_warned_no_tool = true;
+        warn("every sys.monitoring tool id is taken by other tools; exception markers are not "
+             "recorded");
+    }
+}
+
+void uninstall_unwind_monitoring() {
+    if (g_tool_id < 0) return;
+    PyObject* mon = monitoring();
+    if (mon != nullptr) {
+        const long event = unwind_event(mon);
+        PyObject* r = PyObject_CallMethod(mon, "set_events", "ii", g_tool_id, 0);
+        Py_XDECREF(r);
+        if (event >= 0) {
+            r = PyObject_CallMethod(mon, "register_callback", "ilO", g_tool_id, event, Py_None);
+            Py_XDECREF(r);
+        }
+        r = PyObject_CallMethod(mon, "free_tool_id", "i", g_tool_id);
+        Py_XDECREF(r);
+        Py_DECREF(mon);
+    }
+    PyErr_Clear();
+    g_tool_id = -1;
+}
 #endif
 
 }  // namespace
+
+void install_exception_hooks() {
+#if PY_VERSION_HEX >= 0x030C0000
+    ErrorGuard guard;
+    install_unwind_monitoring();
+#endif
+}
+
+void uninstall_exception_hooks() {
+#if PY_VERSION_HEX >= 0x030C0000
+    ErrorGuard guard;
+    uninstall_unwind_monitoring();
+#endif
+}
 
 void note_unwind(ThreadRecorder* rec, uint64_t tick) {
 #if PY_VERSION_HEX < 0x030C0000
@@ -677,7 +812,7 @@ void note_unwind(ThreadRecorder* rec, uint64_t tick) {
     PyEval_SetTrace(exc_trace, nullptr);
 #else
     (void)rec;
-    (void)tick;  // 3.12+: sys.monitoring RAISE (not yet wired)
+    (void)tick;  // 3.12+: unwind_callback (PY_UNWIND) receives the exception itself
 #endif
 }
 

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "event_hooks.h"
+#include "memory_hooks.h"
 #include "process_session.h"
 #include "thread_recorder.h"
 
@@ -19,19 +20,45 @@ PYBIND11_MODULE(_ftrace, m) {
     m.def(
         "start",
         [](const std::string& trace_dir, bool include_open_frames, bool children,
-           bool python_only) {
+           bool python_only, bool memory, uint64_t memory_threshold) {
             ftrace::record::StartOptions options;
             options.include_open_frames = include_open_frames;
             options.follow_children = children;
             options.python_only = python_only;
+            options.memory = memory;
+            options.memory_threshold = memory_threshold;
             return Session::instance().start(trace_dir, options);
         },
         py::arg("trace_dir"), py::arg("include_open_frames") = false, py::arg("children") = true,
-        py::arg("python_only") = false,
+        py::arg("python_only") = false, py::arg("memory") = false,
+        py::arg("memory_threshold") = ftrace::record::memory::kDefaultLargeThreshold,
         "Start recording this process into TRACE_DIR/p<pid>-<ns>/. Returns False (after one "
         "warning line on stderr) if tracing could not start. include_open_frames: record the "
         "frames already open on every thread as calls at the start. children=False: fork "
-        "children run untraced. python_only: Python frames only, no C calls (cheaper).");
+        "children run untraced. python_only: Python frames only, no C calls (cheaper). "
+        "memory: record allocations and frees (Memory counter) and allocations of at least "
+        "memory_threshold bytes as LargeAlloc markers.");
+    m.attr("DEFAULT_MEMORY_THRESHOLD") = ftrace::record::memory::kDefaultLargeThreshold;
+    m.def(
+        "memory_stats",
+        [] {
+            const auto s = ftrace::record::memory::stats();
+            py::dict d;
+            d["installed"] = s.installed;
+            d["threshold"] = s.threshold;
+            d["allocs"] = s.allocs;
+            d["frees"] = s.frees;
+            d["large"] = s.large;
+            d["live_blocks"] = s.live_blocks;
+            d["live_bytes"] = s.live_bytes;
+            d["unknown_frees"] = s.unknown_frees;
+            d["foreign_events"] = s.foreign_events;
+            d["lost_events"] = s.lost_events;
+            d["untracked"] = s.untracked;
+            d["table_bytes"] = s.table_bytes;
+            return d;
+        },
+        "Counters of the --memory hooks (see record/ext/memory_hooks.h).");
     m.attr("MARKER_USER") = static_cast<int>(ftrace::format::MarkerKind::User);
     m.attr("MARKER_USER_REGION") = static_cast<int>(ftrace::format::MarkerKind::UserRegion);
     m.def(

@@ -21,6 +21,7 @@
 #include "eval_frame_hook.h"
 #include "hook_mechanism.h"
 #include "monitoring_hook.h"
+#include "memory_hooks.h"
 #include "profiler_hook.h"
 #include "py_util.h"
 #include "trace_dir.h"
@@ -288,6 +289,10 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
         if (mechanism == Mechanism::EvalFrame) eval_hook::install();
         hook_running_threads(tick, options.include_open_frames);
         events::install();
+        if (options.memory) {
+            memory::install(options.memory_threshold > 0 ? options.memory_threshold
+                                                         : memory::kDefaultLargeThreshold);
+        }
         // New threads: threading calls sys.setprofile(trampoline) in each before Thread.run.
         // Set as a module attribute (what threading.setprofile does) so no bytecode runs.
         PyObject* modules = PyImport_GetModuleDict();
@@ -412,7 +417,9 @@ void Session::unhook_all() {
 }
 
 void Session::stop() {
+    if (deferred_unhook_) finish_deferred_fail();
     if (!active_) return;
+    memory::uninstall();  // first: no event may follow the last chunks
     events::uninstall();
     try {
         // Recording ends inside whatever frames are open: their returns, at the stop tick.
@@ -434,9 +441,27 @@ void Session::fail(const std::string& what) {
         warn(what + "; the program continues untraced");
     }
     active_ = false;
+    memory::uninstall();  // C only: safe inside an allocator hook
     for (auto& r : recorders_) r->abandon();
+    if (ThreadRecorder::python_forbidden() > 0) {
+        deferred_unhook_ = true;  // the recorders ignore events meanwhile
+        return;
+    }
+    finish_deferred_fail();
+}
+
+void Session::finish_deferred_fail() {
+    deferred_unhook_ = false;
     unhook_all();
     events::uninstall();
+}
+
+ThreadRecorder* Session::memory_sink() const {
+    if (!active_) return nullptr;
+    for (const auto& r : recorders_) {
+        if (r->recording()) return r.get();
+    }
+    return nullptr;
 }
 
 void Session::end_thread(ThreadRecorder* rec) {
@@ -459,12 +484,14 @@ void Session::after_fork_child() {
     if (!active_) return;
     if (!follow_children_) {
         // The child runs untraced: drop what it inherited, write nothing.
+        memory::uninstall();
         for (auto& r : recorders_) r->abandon();
         recorders_.clear();
         active_ = false;
         unhook_all();
         return;
     }
+    memory::after_fork_child();
     try {
         const uint64_t tick = clock::now();
         ThreadRecorder* current = hook::current_recorder();

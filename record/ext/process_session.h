@@ -26,6 +26,10 @@ struct StartOptions {
     bool follow_children = true;
     // Python frames only, no C calls, through the cheapest mechanism for that (--python-only).
     bool python_only = false;
+    // --memory: allocator hooks (memory_hooks.h); allocations of at least
+    // `memory_threshold` bytes also get a LargeAlloc marker.
+    bool memory = false;
+    uint64_t memory_threshold = 0;
 };
 
 class Session {
@@ -43,7 +47,15 @@ public:
     bool active() const { return active_; }
 
     // Prints one "ftrace: warning:" line (once per process) and stops without writing more.
+    // Inside an allocator hook (ThreadRecorder::python_forbidden()) only the C++ side stops at
+    // once; the hooks are taken out at the next safe point (finish_deferred_fail()).
     void fail(const std::string& what);
+    bool fail_deferred() const { return deferred_unhook_; }
+    void finish_deferred_fail();
+
+    // The recorder that takes the memory events of threads without one: the first thread of
+    // the process still recording (null if none).
+    ThreadRecorder* memory_sink() const;
 
     // Hook support.
     std::shared_ptr<ThreadRecorder> register_current_thread(bool ends_at_depth0);
@@ -73,6 +85,7 @@ private:
     bool failed_ = false;
     bool process_hooks_registered_ = false;
     bool follow_children_ = true;
+    bool deferred_unhook_ = false;
     std::string trace_dir_;
     std::string process_dir_;
     format::ProcessInfo process_;

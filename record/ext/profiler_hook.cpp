@@ -87,7 +87,11 @@ PyMethodDef trampoline_def = {"_ftrace_thread_start", reinterpret_cast<PyCFuncti
 int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
     const uint64_t tick = clock::now();
     ThreadRecorder* rec = reinterpret_cast<ThreadHandle*>(obj)->rec;
-    if (!rec->recording()) return 0;
+    if (!rec->recording()) {
+        // A failure inside an allocator hook left the unhooking to the next safe point.
+        if (Session::instance().fail_deferred()) Session::instance().finish_deferred_fail();
+        return 0;
+    }
     Session& session = Session::instance();
     try {
         switch (what) {
@@ -204,6 +208,13 @@ ThreadRecorder* current_recorder() {
     PyThreadState* ts = PyThreadState_Get();
     Py_tracefunc f = compat::profile_func_of(ts);
     if ((f != profile_hook && f != noop_hook) || ts->c_profileobj == nullptr) return nullptr;
+    return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
+}
+
+ThreadRecorder* current_recorder_unchecked() {
+    PyThreadState* ts = compat::current_tstate_unchecked();
+    if (ts == nullptr || compat::profile_func_of(ts) != profile_hook || ts->c_profileobj == nullptr)
+        return nullptr;
     return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
 }
 

@@ -25,6 +25,8 @@ bool install_on_thread(PyThreadState* ts, const std::shared_ptr<ThreadRecorder>&
 void uninstall_current_thread();
 // The calling thread's recorder if the C hook is installed on it, else null.
 ThreadRecorder* current_recorder();
+// The same, safe to call where the thread may have no thread state (allocator hooks).
+ThreadRecorder* current_recorder_unchecked();
 // The callable given to threading.setprofile (borrowed; lives as long as the process).
 PyObject* thread_trampoline();
 

@@ -80,7 +80,11 @@ bool ThreadRecorder::refresh_name() {
 
 bool ThreadRecorder::flush(bool last) {
     if (!alive_) return false;
-    refresh_name();
+    struct Depth {
+        Depth() { ++flush_depth(); }
+        ~Depth() { --flush_depth(); }
+    } depth;
+    if (python_forbidden() == 0) refresh_name();
     const bool renamed = renamed_;
     if (count_ == 0 && pending_.empty() && markers_.empty() && seq_ > 0 && !last && !renamed)
         return true;
@@ -192,6 +196,7 @@ void ThreadRecorder::restart_in_child(format::ThreadInfo info, uint64_t tick) {
     count_ = 0;
     recorded_ = 0;
     dropped_ = 0;
+    memory_events_ = 0;
     defined_.clear();
     pending_.clear();
     markers_.clear();  // the parent's: already (or never) written by the parent

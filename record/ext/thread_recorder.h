@@ -56,6 +56,32 @@ public:
         return stack_.empty() && ends_at_depth0_ && recording_;
     }
 
+    // --memory (memory_hooks.cpp): an allocation or free of `bytes`, possibly on behalf of
+    // another thread (GIL held). Sizes above 4 GiB - 1 are split over several events of the
+    // same kind and tick, so the sum is exact.
+    void on_memory(uint64_t tick, uint64_t bytes, bool is_free) {
+        const auto kind = is_free ? format::EventKind::Free : format::EventKind::Alloc;
+        do {
+            const uint32_t part = bytes > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(bytes);
+            append(tick, part, kind);
+            ++memory_events_;
+            bytes -= part;
+        } while (bytes > 0);
+    }
+    // Open frames (calls minus returns seen).
+    size_t depth() const { return stack_.size(); }
+
+    // Code running inside an allocator hook must not call into Python (the allocation may
+    // come from anywhere in the interpreter): flush() then skips the thread-name refresh and
+    // Session::fail() defers its unhooking. Process-wide, GIL-protected.
+    static int& python_forbidden() {
+        static int depth = 0;
+        return depth;
+    }
+    // True while any recorder writes a chunk: allocations made by the writing itself are not
+    // recorded (it would re-enter the writer).
+    static bool any_flushing() { return flush_depth() > 0; }
+
     // The function id of the innermost open Python frame (kNoFunc-like UINT32_MAX if none).
     uint32_t top_python_id() const {
         for (size_t i = stack_.size(); i > 0; --i) {
@@ -63,8 +89,9 @@ public:
         }
         return UINT32_MAX;
     }
-    // Events recorded so far (distinguishes consecutive unwinding of one exception).
-    uint64_t event_serial() const { return recorded_ + dropped_; }
+    // Call/return events so far (distinguishes consecutive unwinding of one exception);
+    // memory events do not count (an unwinding exception allocates traceback objects).
+    uint64_t event_serial() const { return recorded_ + dropped_ - memory_events_; }
 
     // ---- markers (cold path): appended here, written with the thread's next chunk.
     void add_marker(format::Marker m);
@@ -77,6 +104,7 @@ public:
     // Per-thread state of the exception-marker logic (see profiler_hook.cpp).
     const void* last_unwind_exc = nullptr;
     uint64_t last_unwind_serial = UINT64_MAX;
+    size_t last_unwind_depth = 0;
 
     // Writes the buffered events as one chunk (a chunk is written even when empty if `last`
     // or if nothing was written yet). `last` ends the thread: the file is closed, the
@@ -102,6 +130,10 @@ private:
         note_new_id(id);
     }
     void note_new_id(uint32_t id);
+    static int& flush_depth() {
+        static int depth = 0;
+        return depth;
+    }
     void append(uint64_t tick, uint32_t arg, format::EventKind kind) {
         if (count_ == kCapacity && !flush(false)) {
             ++dropped_;
@@ -129,6 +161,7 @@ private:
     std::vector<uint32_t> pending_;  // ids whose FuncDef goes into the next chunk
     uint64_t recorded_ = 0;
     uint64_t dropped_ = 0;
+    uint64_t memory_events_ = 0;  // Alloc/Free events among recorded_ + dropped_
     // cold
     bool alive_ = true;  // false once the last chunk is written or the recorder abandoned
     format::ThreadInfo info_;

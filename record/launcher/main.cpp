@@ -46,6 +46,14 @@ int main(int argc, char** argv) {
     record->add_flag("--python-only", rec.python_only,
                      "Record Python function calls only, not C calls: much cheaper (through "
                      "the frame-evaluation hook); the default records both");
+    record->add_flag("--memory", rec.memory,
+                     "Also record allocations and frees of Python's allocators: a Memory track "
+                     "per process and LargeAlloc markers (costs time, see README)");
+    std::string threshold_text;
+    CLI::Option* threshold_opt = record->add_option(
+        "--memory-threshold", threshold_text,
+        "With --memory: smallest allocation shown as a LargeAlloc marker, in bytes; "
+        "suffixes K, M, G = KiB, MiB, GiB (default: 1M)");
     record->prefix_command();  // COMMAND and everything after it belong to the command
     record->footer(
         "COMMAND [ARGS...]: the program to run, usually a Python interpreter and its arguments.\n"
@@ -56,7 +64,8 @@ int main(int argc, char** argv) {
         "  ftrace record python3 app.py --arg\n"
         "  ftrace record --python-only python3 app.py   Python calls only, lowest overhead\n"
         "  ftrace record -o trace.dir -- python3 -m mymodule\n"
-        "  ftrace record --no-children python3 app.py   trace app.py only, not its workers\n");
+        "  ftrace record --no-children python3 app.py   trace app.py only, not its workers\n"
+        "  ftrace record --memory --memory-threshold 256K python3 app.py\n");
 
     CLI::App* convert = passthrough(app, "convert",
                                     "Convert a trace directory to a Firefox Profiler profile "
@@ -82,6 +91,19 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     if (record->parsed()) {
+        if (threshold_opt->count() > 0) {
+            if (!rec.memory) {
+                std::fprintf(stderr, "ftrace record: --memory-threshold needs --memory\n");
+                return 2;
+            }
+            if (!ftrace::launcher::parse_byte_size(threshold_text, rec.memory_threshold)) {
+                std::fprintf(stderr,
+                             "ftrace record: --memory-threshold: '%s' is not a size in bytes "
+                             "(e.g. 1048576, 512K, 1M)\n",
+                             threshold_text.c_str());
+                return 2;
+            }
+        }
         rec.command = record->remaining();
         if (has_dashes) {
             if (!rec.command.empty()) {

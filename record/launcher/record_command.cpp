@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -123,6 +124,33 @@ void remove_if_unused(const std::string& dir) {
 
 }  // namespace
 
+bool parse_byte_size(const std::string& text, uint64_t& out) {
+    std::string t;
+    for (char c : text) {
+        if (c != ' ') t += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    if (t.size() >= 2 && t.compare(t.size() - 2, 2, "IB") == 0) {
+        t.resize(t.size() - 2);
+    } else if (!t.empty() && t.back() == 'B') {
+        t.pop_back();
+    }
+    uint64_t mult = 1;
+    if (!t.empty() && (t.back() == 'K' || t.back() == 'M' || t.back() == 'G')) {
+        mult = t.back() == 'K' ? (uint64_t{1} << 10)
+               : t.back() == 'M' ? (uint64_t{1} << 20) : (uint64_t{1} << 30);
+        t.pop_back();
+    }
+    if (t.empty() || t.size() > 15) return false;
+    uint64_t n = 0;
+    for (char c : t) {
+        if (c < '0' || c > '9') return false;
+        n = n * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (n == 0 || n > (uint64_t{1} << 62) / mult) return false;
+    out = n * mult;
+    return true;
+}
+
 int exec_converter(const std::string& subcommand, const std::vector<std::string>& args) {
     std::string conv = parent_dir(self_exe()) + "/ftrace-convert";
     std::vector<char*> argv;
@@ -171,6 +199,18 @@ int run_record(const RecordOptions& opts) {
     ::setenv("FTRACE_DIR", abs_dir.c_str(), 1);
     ::setenv("FTRACE_PKGROOT", pkgroot.c_str(), 1);
     ::setenv("FTRACE_MODE", opts.python_only ? "python-only" : "full", 1);
+    // The bootstrap of every traced process reads these (children inherit them).
+    if (opts.memory) {
+        ::setenv("FTRACE_MEMORY", "1", 1);
+        if (opts.memory_threshold > 0) {
+            ::setenv("FTRACE_MEMORY_THRESHOLD", std::to_string(opts.memory_threshold).c_str(), 1);
+        } else {
+            ::unsetenv("FTRACE_MEMORY_THRESHOLD");
+        }
+    } else {
+        ::unsetenv("FTRACE_MEMORY");
+        ::unsetenv("FTRACE_MEMORY_THRESHOLD");
+    }
 
     // Hold the signals we treat specially until the handlers are in place (parent) or the
     // child is about to exec (child), so none is lost or mishandled around fork.

@@ -137,15 +137,16 @@ class Ftrace:
         return run([self.python, prog, *args], cwd=cwd or prog.parent, input=input)
 
     def record(self, prog: Path, args=(), out: Optional[Path] = None, cwd=None, input=None,
-               python: Optional[str] = None, check: bool = True) -> Recording:
-        """`ftrace record -o OUT -- PY prog args`; OUT defaults to a fresh dir in workdir.
-        With check, the run must exit 0 and leave OUT behind."""
+               python: Optional[str] = None, check: bool = True, options=()) -> Recording:
+        """`ftrace record -o OUT [OPTIONS] -- PY prog args`; OUT defaults to a fresh dir in
+        workdir. With check, the run must exit 0 and leave OUT behind."""
         if out is None:
             n = 0
             while (self.workdir / f"trace{n}.dir").exists():
                 n += 1
             out = self.workdir / f"trace{n}.dir"
-        r = run([self.binary, "record", "-o", out, "--", python or self.python, prog, *args],
+        r = run([self.binary, "record", "-o", out, *options, "--", python or self.python, prog,
+                 *args],
                 cwd=cwd or prog.parent, input=input)
         if check:
             assert r.returncode == 0, r.describe()

@@ -40,7 +40,8 @@ def _ftrace_same_dir(a, b):
 def _ftrace_forget_environment():
     # --no-children: this process is the only one traced; its children get the environment
     # they would have had without ftrace.
-    for name in ("FTRACE_DIR", "FTRACE_PKGROOT", "FTRACE_CHILDREN", "FTRACE_MODE"):
+    for name in ("FTRACE_DIR", "FTRACE_PKGROOT", "FTRACE_CHILDREN", "FTRACE_MODE",
+                 "FTRACE_MEMORY", "FTRACE_MEMORY_THRESHOLD"):
         os.environ.pop(name, None)
     original = os.environ.pop("FTRACE_ORIG_PYTHONPATH", None)
     if original is None:
@@ -57,6 +58,11 @@ def _ftrace_start(here):
     pkgroot = os.environ.get("FTRACE_PKGROOT")
     children = os.environ.get("FTRACE_CHILDREN", "1") != "0"
     python_only = os.environ.get("FTRACE_MODE") == "python-only"  # ftrace record --python-only
+    memory = os.environ.get("FTRACE_MEMORY") == "1"  # ftrace record --memory
+    try:
+        memory_threshold = int(os.environ.get("FTRACE_MEMORY_THRESHOLD", ""))
+    except ValueError:
+        memory_threshold = None  # unset (the recorder's default)
     if not children:
         _ftrace_forget_environment()
     if not trace_dir or not pkgroot:
@@ -73,7 +79,7 @@ def _ftrace_start(here):
                 sys.path.remove(pkgroot)
             except ValueError:
                 pass
-        ftrace._autostart(trace_dir, children, python_only)
+        ftrace._autostart(trace_dir, children, python_only, memory, memory_threshold)
     except ImportError:
         _ftrace_untraced_warning()
     except Exception:
