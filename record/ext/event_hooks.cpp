@@ -732,9 +732,10 @@ void install_unwind_monitoring() {
     if (mon == nullptr) return;
     const long event = unwind_event(mon);
     if (g_unwind_callback == nullptr) g_unwind_callback = PyCFunction_New(&unwind_def, nullptr);
-    // PROFILER_ID first, then any other id free for tools (6 and 7 are sys.setprofile's and
-    // sys.settrace's).
-    for (int id : {2, 0, 1, 3, 4, 5}) {
+    // We start before the program, so whatever id we hold, the program can no longer take.
+    // First the ids no tool is assigned (4, 3), then OPTIMIZER, PROFILER, COVERAGE, DEBUGGER:
+    // the ids well-known tools ask for come last. 6 and 7 are sys.setprofile's and settrace's.
+    for (int id : {4, 3, 5, 2, 1, 0}) {
         if (event < 0 || g_unwind_callback == nullptr) break;
         PyObject* holder = PyObject_CallMethod(mon, "get_tool", "i", id);
         const bool free_id = holder == Py_None;
