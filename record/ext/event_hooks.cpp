@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "clock.h"
+#include "hook_mechanism.h"
 #include "process_session.h"
 #include "profiler_hook.h"
 #include "py_util.h"
@@ -679,10 +680,11 @@ int exc_trace(PyObject*, PyFrameObject*, int what, PyObject* arg) {
     return 0;
 }
 #else
-// 3.12+: profile functions are fed by sys.monitoring, which hands the exception of an
-// unwinding frame to PY_UNWIND callbacks. Ours runs under a tool id no other tool holds, and
-// after the profile hook's return for the same frame (CPython calls the tools from the highest
-// id down; sys.setprofile is id 6, ours is at most 5).
+// 3.12+: sys.monitoring hands the exception of an unwinding frame to PY_UNWIND callbacks.
+// With the Monitoring mechanism, its PY_UNWIND callback reports it (monitoring_hook.cpp);
+// with the others (eval-frame, FTRACE_HOOK=setprofile) ours below does, under a tool id no
+// other tool holds. Whether it runs before or after the frame's return is recorded does not
+// matter: it is the same for every frame, and record_exception compares frames relatively.
 int g_tool_id = -1;
 PyObject* g_unwind_callback = nullptr;  // kept forever
 bool g_warned_no_tool = false;
@@ -694,16 +696,7 @@ PyObject* unwind_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
         !Session::instance().active()) {
         Py_RETURN_NONE;
     }
-    const uint64_t tick = clock::now();
-    ErrorGuard guard;
-    try {
-        const uint32_t id =
-            Session::instance().registry().id_for_code(reinterpret_cast<PyCodeObject*>(args[0]));
-        PyObject* exc = args[2];
-        record_exception(rec, reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc, tick, id);
-    } catch (const std::exception& e) {
-        Session::instance().fail(std::string("cannot record an exception: ") + e.what());
-    }
+    note_unwind_exception(rec, clock::now(), args[0], args[2]);
     Py_RETURN_NONE;
 }
 
@@ -793,8 +786,31 @@ void uninstall_unwind_monitoring() {
 
 void install_exception_hooks() {
 #if PY_VERSION_HEX >= 0x030C0000
+    if (g_mechanism == Mechanism::Monitoring) return;  // its own PY_UNWIND reports them
     ErrorGuard guard;
     install_unwind_monitoring();
+#endif
+}
+
+void note_unwind_exception(ThreadRecorder* rec, uint64_t tick, PyObject* code, PyObject* exc) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (rec == nullptr || !rec->recording() || code == nullptr || !PyCode_Check(code) ||
+        exc == nullptr || !Session::instance().active()) {
+        return;
+    }
+    ErrorGuard guard;
+    try {
+        const uint32_t id =
+            Session::instance().registry().id_for_code(reinterpret_cast<PyCodeObject*>(code));
+        record_exception(rec, reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc, tick, id);
+    } catch (const std::exception& e) {
+        Session::instance().fail(std::string("cannot record an exception: ") + e.what());
+    }
+#else
+    (void)rec;
+    (void)tick;
+    (void)code;
+    (void)exc;
 #endif
 }
 

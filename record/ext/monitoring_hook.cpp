@@ -99,12 +99,13 @@ PyObject* on_c_return(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     Py_RETURN_NONE;
 }
 
-// PY_UNWIND: the frame is left by an exception (its exception marker, then the return).
-PyObject* on_py_unwind(PyObject*, PyObject* const*, Py_ssize_t) {
+// PY_UNWIND: (code, offset, exception): the frame is left by an exception (its exception
+// marker, then the return).
+PyObject* on_py_unwind(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     const uint64_t tick = clock::now();
     ThreadRecorder* rec = t_recorder;
     if (rec != nullptr && rec->recording()) {
-        events::note_unwind(rec, tick);
+        if (nargs >= 3) events::note_unwind_exception(rec, tick, args[0], args[2]);
         if (rec->on_return(tick, false)) Session::instance().end_thread(rec);
     }
     Py_RETURN_NONE;

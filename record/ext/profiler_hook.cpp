@@ -212,9 +212,11 @@ ThreadRecorder* current_recorder() {
 }
 
 ThreadRecorder* current_recorder_unchecked() {
+    if (binds_by_tls(g_mechanism)) return t_recorder;
     PyThreadState* ts = compat::current_tstate_unchecked();
-    if (ts == nullptr || compat::profile_func_of(ts) != profile_hook || ts->c_profileobj == nullptr)
-        return nullptr;
+    if (ts == nullptr) return nullptr;
+    Py_tracefunc f = compat::profile_func_of(ts);
+    if ((f != profile_hook && f != noop_hook) || ts->c_profileobj == nullptr) return nullptr;
     return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
 }
 
