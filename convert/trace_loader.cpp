@@ -23,7 +23,11 @@ void absorb(format::ThreadFileReader& reader, LoadedThread& t, bool keep_events)
             t.format_major = c->format_major;
             t.format_minor = c->format_minor;
         }
-        if (c->process && !t.process) t.process = std::move(c->process);
+        if (c->process && !t.process) {
+            t.process = std::move(c->process);
+            // Format 1.1+: the process's start clocks are a second sync point for this file.
+            if (t.process->start_sync) t.syncs.push_back(*t.process->start_sync);
+        }
         if (c->thread) t.info = std::move(c->thread);
         for (auto& f : c->funcs) {
             uint32_t id = f.id;

@@ -30,6 +30,7 @@ struct ProcessInfo {
     std::string python_version;
     std::string host;
     ClockKind clock = ClockKind::Tsc;
+    std::optional<ClockSync> start_sync;  // format 1.1+
 };
 
 struct ThreadInfo {

@@ -67,6 +67,9 @@ void copy_chunk(const fb::Chunk& c, Chunk& out) {
         pi.python_version = str(p->python_version());
         pi.host = str(p->host());
         pi.clock = static_cast<ClockKind>(p->clock());
+        if (const fb::ClockSync* s0 = p->start_sync()) {
+            pi.start_sync = ClockSync{s0->tick(), s0->monotonic_ns(), s0->realtime_ns()};
+        }
         out.process = std::move(pi);
     }
     if (const auto* t = c.thread()) {

@@ -27,11 +27,18 @@ flatbuffers::Offset<fb::ProcessInfo> build_process(flatbuffers::FlatBufferBuilde
     std::vector<flatbuffers::Offset<flatbuffers::String>> argv;
     argv.reserve(p.argv.size());
     for (const auto& a : p.argv) argv.push_back(b.CreateString(a));
+    fb::ClockSync start_sync;
+    const fb::ClockSync* start_sync_ptr = nullptr;  // absent when unknown
+    if (p.start_sync) {
+        start_sync = fb::ClockSync(p.start_sync->tick, p.start_sync->monotonic_ns,
+                                   p.start_sync->realtime_ns);
+        start_sync_ptr = &start_sync;
+    }
     return fb::CreateProcessInfo(b, p.pid, p.ppid, b.CreateString(p.process_key),
                                  b.CreateString(p.parent_key), p.start_realtime_ns,
                                  b.CreateVector(argv), b.CreateString(p.executable),
                                  b.CreateString(p.python_version), b.CreateString(p.host),
-                                 static_cast<fb::ClockKind>(p.clock));
+                                 static_cast<fb::ClockKind>(p.clock), start_sync_ptr);
 }
 
 flatbuffers::Offset<fb::Marker> build_marker(flatbuffers::FlatBufferBuilder& b, const Marker& m) {

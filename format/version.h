@@ -7,7 +7,7 @@ namespace ftrace::format {
 // A reader accepts every major version in [kMinReadableMajor, kFormatMajor] and refuses
 // newer majors (their meaning may differ). Minor bumps only append optional fields.
 inline constexpr uint16_t kFormatMajor = 1;
-inline constexpr uint16_t kFormatMinor = 0;
+inline constexpr uint16_t kFormatMinor = 1;  // 1.1: ProcessInfo.start_sync
 inline constexpr uint16_t kMinReadableMajor = 1;
 
 // Upper bound of one decompressed chunk. The recorder stays far below it; the reader

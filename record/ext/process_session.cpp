@@ -162,6 +162,7 @@ bool Session::create_process_dir(const std::string& parent_key) {
     process_.python_version = python_version();
     process_.host = host_name();
     process_.clock = clock::init();
+    process_.start_sync = clock::take_sync();
     for (int attempt = 0; attempt < 100; ++attempt) {
         process_.start_realtime_ns = clock::realtime_ns() + attempt;
         process_.process_key = format::process_dir_name(process_.pid, process_.start_realtime_ns);

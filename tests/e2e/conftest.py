@@ -30,6 +30,14 @@ THREAD_FILE_RE = re.compile(r"^t(\d+)-(\d+)\.ftrace$")
 PROCESS_DIR_RE = re.compile(r"^p(\d+)-(\d+)$")
 
 
+def current_format_version() -> str:
+    """format_major.format_minor as format/version.h (its one owner) defines it."""
+    text = (REPO / "format" / "version.h").read_text()
+    major = re.search(r"kFormatMajor\s*=\s*(\d+)", text).group(1)
+    minor = re.search(r"kFormatMinor\s*=\s*(\d+)", text).group(1)
+    return f"{major}.{minor}"
+
+
 def build_dir() -> Path:
     return Path(os.environ.get("FTRACE_BUILD_DIR", REPO / "build")).resolve()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import profile_normalize as pn
-from conftest import REPO, assert_valid, run
+from conftest import REPO, assert_valid, current_format_version, run
 
 FIXTURES = REPO / "tests" / "fixtures"
 UPDATE = os.environ.get("FTRACE_UPDATE_EXPECTED") == "1"
@@ -25,13 +25,6 @@ FIXTURE_DIRS = sorted(FIXTURES.glob("format-*/*.dir"))
 
 def _id(p: Path) -> str:
     return f"{p.parent.name}/{p.name}"
-
-
-def current_format_version() -> str:
-    text = (REPO / "format" / "version.h").read_text()
-    major = re.search(r"kFormatMajor\s*=\s*(\d+)", text).group(1)
-    minor = re.search(r"kFormatMinor\s*=\s*(\d+)", text).group(1)
-    return f"{major}.{minor}"
 
 
 def first_difference(a, b, path="$"):

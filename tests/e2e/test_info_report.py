@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from conftest import run
+from conftest import current_format_version, run
 
 REPORT_PROG = r'''
 import json, os, sys, threading, time
@@ -193,13 +193,13 @@ def test_info_shows_the_process_tree_and_threads(ftrace):
         for t in p["threads"]:
             assert t["events"] > 0 and t["duration_ns"] >= 0 and t["bytes"] > 0 and t["clean_end"]
     assert j["totals"]["events"] == sum(t["events"] for p in j["processes"] for t in p["threads"])
-    assert j["format_versions"] == ["1.0"] and j["damage"] == []
+    assert j["format_versions"] == [current_format_version()] and j["damage"] == []
 
     text = ftrace.info(rec.trace_dir)
     assert text.returncode == 0, text.describe()
     tree = text.out.split("process tree (by parent):\n")[1].split("\n\n")[0].splitlines()
     assert tree[0].startswith(f"  {want['pid']}  python3 "), tree  # argv, cut to fit a line
     assert tree[1].startswith(f"  \u2514\u2500 {want['child']}  ") and f"python {want['python']}" in tree[1]
-    for needle in ("format version: 1.0", f"on host {want['host']}", "bytes/event", "time span",
+    for needle in (f"format version: {current_format_version()}", f"on host {want['host']}", "bytes/event", "time span",
                    "helper", "damage: none found"):
         assert needle in text.out, text.describe()
