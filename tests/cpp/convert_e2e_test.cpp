@@ -475,7 +475,8 @@ TEST(InfoCommand, DescribesProcessesThreadsAndDamage) {
     std::ostringstream out, err;
     ASSERT_EQ(convert::run_info(trace.string(), out, err), 0) << err.str();
     std::string s = out.str();
-    for (const char* want : {"format version: 1.0", "process 100", "process 200 (parent 100)", "Thread-1",
+    const std::string version_line = "format version: " + current_version_text();
+    for (const std::string& want : std::vector<std::string>{version_line, std::string("process 100"), "process 200 (parent 100)", "Thread-1",
                              "MainThread", "python3 app.py --n 3", "3.11.7", "testhost", "12 events",
                              "totals: 2 processes, 3 threads, 21 events", "damage: none found"}) {
         EXPECT_NE(s.find(want), std::string::npos) << "missing '" << want << "' in\n" << s;

@@ -61,7 +61,9 @@ TEST(InfoTree, ShowsTheProcessTreeByParentKey) {
               "     \xE2\x94\x94\xE2\x94\x80 60  python3 by_ppid.py  [python 3.11.7, 1 thread]\n"
               "  50  python3 orphan.py  [python 3.11.7, ppid 7, 1 thread]\n")
         << s;
-    for (const char* want : {"format version: 1.0 (this ftrace reads format 1.x)", "on host testhost",
+    const std::string version_line =
+        "format version: " + current_version_text() + " (this ftrace reads format 1.x)";
+    for (const std::string& want : std::vector<std::string>{version_line, std::string("on host testhost"),
                              "process 30 (parent 20)", "2.000 ms", "totals: 6 processes, 6 threads, 12 events",
                              "bytes/event", "damage: none found"}) {
         EXPECT_NE(s.find(want), std::string::npos) << "missing '" << want << "' in\n" << s;
@@ -77,7 +79,7 @@ TEST(InfoTree, JsonForScripts) {
     std::ostringstream out, err;
     ASSERT_EQ(convert::run_info(trace.string(), out, err, true), 0) << err.str();
     json j = json::parse(out.str());
-    EXPECT_EQ(j["format_versions"], json::array({"1.0"}));
+    EXPECT_EQ(j["format_versions"], json::array({current_version_text()}));
     ASSERT_EQ(j["processes"].size(), 5u);  // 30 lost its only chunk
     std::map<int64_t, json> by_pid;
     for (const auto& p : j["processes"]) by_pid[p["pid"].get<int64_t>()] = p;

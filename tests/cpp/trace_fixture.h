@@ -14,6 +14,12 @@
 #include "trace_dir.h"
 #include "version.h"
 
+// "MAJOR.MINOR" of the format this build writes (format/version.h is the owner).
+inline std::string current_version_text() {
+    return std::to_string(ftrace::format::kFormatMajor) + "." +
+           std::to_string(ftrace::format::kFormatMinor);
+}
+
 namespace ftrace::testing {
 
 namespace fs = std::filesystem;
