@@ -19,6 +19,7 @@ void absorb(format::ThreadFileReader& reader, LoadedThread& t, bool keep_events)
     t.bytes = reader.size();
     while (auto c = reader.next()) {
         ++t.chunks;
+        t.last_chunk_offset = c->file_offset;
         if (t.chunks == 1) {
             t.format_major = c->format_major;
             t.format_minor = c->format_minor;
@@ -172,6 +173,12 @@ LoadedTrace load_trace(const std::vector<std::string>& dirs, const LoadOptions& 
                                        " events (buffers full); the timeline has gaps");
             }
             if (t.chunks == 0) continue;
+            if (!t.saw_last) {
+                out.warnings.push_back(
+                    t.file + ": no final chunk after offset " + std::to_string(t.last_chunk_offset) +
+                    " (the process was killed, crashed or is still running): its events after "
+                    "the last write are lost");
+            }
             if (t.process && !proc.has_info) {
                 proc.info = *t.process;
                 proc.has_info = true;

@@ -27,6 +27,7 @@ struct LoadedThread {
     uint64_t event_count = 0;
     uint64_t first_tick = UINT64_MAX, last_tick = 0;  // over events and markers
     bool saw_last = false;
+    uint64_t last_chunk_offset = 0;  // where the last good chunk starts
     uint64_t dropped_events = 0;
     std::vector<format::ReadIssue> issues;
 };

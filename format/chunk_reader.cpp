@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -134,6 +135,11 @@ bool decode_chunk_payload(const uint8_t* buf, size_t size, Chunk& out, std::stri
         fatal = true;
         return false;
     }
+    if (c->event_count() > kMaxChunkEvents) {
+        error = "chunk claims " + std::to_string(c->event_count()) + " events, more than the limit of " +
+                std::to_string(kMaxChunkEvents);
+        return false;
+    }
     out = Chunk{};
     copy_chunk(*c, out);
     const auto* ticks = c->ticks();
@@ -161,7 +167,9 @@ struct ThreadFileReader::Mapping {
 };
 
 ThreadFileReader::ThreadFileReader(const std::string& path) : name_(path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // O_NOFOLLOW: a planted symlink is never followed; O_NONBLOCK: a FIFO cannot hang us
+    // (it is refused below as "not a regular file").
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         issue(0, std::string("cannot open: ") + std::strerror(errno));
         stopped_ = true;
@@ -234,7 +242,11 @@ bool ThreadFileReader::decode_frame(uint64_t offset, uint64_t& frame_end, Chunk&
                         " bytes, more than the limit of " + std::to_string(kMaxChunkBytes);
                 return false;
             }
-            if (info.contentSize > scratch_.size()) scratch_.resize(info.contentSize);
+            // Even a valid size is only trusted as far as the bytes present can expand to
+            // (lz4 expands at most ~255x), so a tiny file cannot make us allocate 64 MiB.
+            const uint64_t plausible = static_cast<uint64_t>(src_left) * 256 + (1 << 16);
+            const uint64_t want = std::min<uint64_t>(info.contentSize, plausible);
+            if (want > scratch_.size()) scratch_.resize(static_cast<size_t>(want));
             src += consumed;
             src_left -= consumed;
             hint = r;
@@ -306,12 +318,14 @@ std::optional<Chunk> ThreadFileReader::next() {
             return std::nullopt;
         }
         // Resynchronize: look for the next frame magic after this offset.
-        uint64_t p = offset + 1;
-        while (p + 4 <= size_ && load_le32(data_ + p) != kLz4FrameMagic) ++p;
-        if (p + 4 > size_) {
+        static constexpr uint8_t kMagicBytes[4] = {0x04, 0x22, 0x4D, 0x18};
+        const void* hit = ::memmem(data_ + offset + 1, static_cast<size_t>(size_ - offset - 1),
+                                   kMagicBytes, sizeof kMagicBytes);
+        if (hit == nullptr) {
             pos_ = size_;
             break;
         }
+        const uint64_t p = static_cast<uint64_t>(static_cast<const uint8_t*>(hit) - data_);
         issue(p, "resuming at the next lz4 frame; " + std::to_string(p - offset) +
                      " damaged bytes skipped");
         pos_ = p;

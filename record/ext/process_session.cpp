@@ -142,6 +142,18 @@ PyMethodDef fork_def = {"_ftrace_after_fork_child", py_after_fork_child, METH_NO
 
 }  // namespace
 
+uint64_t Session::ticks_for_ns(int64_t ns) const {
+    if (!clock::g_use_tsc) return static_cast<uint64_t>(ns);
+    // The TSC rate, measured since this process started; below 10 ms of history assume one
+    // tick per ns (every invariant TSC runs at >= 1 GHz, so the interval only gets shorter).
+    if (!process_.start_sync) return static_cast<uint64_t>(ns);
+    const int64_t dm = clock::monotonic_ns() - process_.start_sync->monotonic_ns;
+    const uint64_t dt = clock::now() - process_.start_sync->tick;
+    if (dm < 10'000'000) return static_cast<uint64_t>(ns);
+    return static_cast<uint64_t>(static_cast<long double>(dt) / static_cast<long double>(dm) *
+                                 static_cast<long double>(ns));
+}
+
 Session& Session::instance() {
     static Session* s = new Session();  // leaked on purpose: see the header
     return *s;
@@ -303,7 +315,9 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
             PyErr_Clear();
             warn("cannot hook new threads; only the main thread is traced");
         }
-        return true;
+        // Chunk 0 (process and thread details) right away: a process killed before its first
+        // buffer fills is still listed, and an unwritable directory is reported at start.
+        return main->flush(false);
     } catch (const std::exception& e) {
         fail(std::string("internal error at start: ") + e.what());
         return false;
@@ -515,6 +529,8 @@ void Session::after_fork_child() {
             info.is_main = true;  // the forking thread is the child's main thread
             recorders_.push_back(keep);
             keep->restart_in_child(std::move(info), tick);
+            // The child's chunk 0 right away, so even a child killed early is listed.
+            keep->flush(false);
         }
     } catch (const std::exception& e) {
         fail(std::string("internal error after fork: ") + e.what());

@@ -70,6 +70,8 @@ public:
     const std::string& process_dir() const { return process_dir_; }
     const std::vector<std::shared_ptr<ThreadRecorder>>& recorders() const { return recorders_; }
     const char* mechanism() const;  // how events are collected (hook_mechanism.h)
+    // How many clock ticks `ns` nanoseconds are (estimated from the sync taken at start).
+    uint64_t ticks_for_ns(int64_t ns) const;
 
 private:
     Session() = default;

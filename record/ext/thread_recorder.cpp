@@ -12,8 +12,12 @@
 #include "process_session.h"
 #include "py_util.h"
 #include "trace_dir.h"
+#include "version.h"
 
 namespace ftrace::record {
+
+static_assert(ThreadRecorder::kCapacity <= format::kMaxChunkEvents,
+              "the reader refuses chunks above kMaxChunkEvents");
 
 ThreadRecorder::ThreadRecorder(Session& session, format::ThreadInfo info, PyObject* thread_obj,
                                bool ends_at_depth0)
@@ -21,6 +25,7 @@ ThreadRecorder::ThreadRecorder(Session& session, format::ThreadInfo info, PyObje
       thread_obj_(thread_obj) {
     // May throw: caught by the caller.
     events_ = std::make_unique_for_overwrite<format::RawEvent[]>(kCapacity);
+    flush_tick_ = clock::now() + session_.ticks_for_ns(kFlushIntervalNs);
     stack_.reserve(256);
     pending_.reserve(256);
 }
@@ -28,7 +33,6 @@ ThreadRecorder::ThreadRecorder(Session& session, format::ThreadInfo info, PyObje
 // Destroyed with the GIL held (session list or hook handle release), so releasing the
 // Thread object here is safe.
 ThreadRecorder::~ThreadRecorder() {
-    close_file();
     Py_XDECREF(thread_obj_);
 }
 
@@ -39,21 +43,23 @@ void ThreadRecorder::note_new_id(uint32_t id) {
     pending_.push_back(id);
 }
 
-bool ThreadRecorder::open_file() {
+int ThreadRecorder::open_file() {
     std::string path =
         session_.process_dir() + "/" + format::thread_file_name(info_.index, info_.tid);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    // Created exclusively (a planted file or symlink makes this fail, never followed), then
+    // reopened for appending without O_CREAT (a vanished file is an error, not recreated).
+    const int flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (created_ ? O_APPEND : O_CREAT | O_EXCL);
+    int fd;
+    do {
+        fd = ::open(path.c_str(), flags, 0600);
+    } while (fd < 0 && errno == EINTR);
     if (fd < 0) {
-        session_.fail("cannot create " + path + ": " + std::strerror(errno));
-        return false;
+        session_.fail(std::string(created_ ? "cannot open " : "cannot create ") + path + ": " +
+                      std::strerror(errno));
+        return -1;
     }
-    fd_ = fd;
-    return true;
-}
-
-void ThreadRecorder::close_file() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+    created_ = true;
+    return fd;
 }
 
 bool ThreadRecorder::refresh_name() {
@@ -84,11 +90,11 @@ bool ThreadRecorder::flush(bool last) {
         Depth() { ++flush_depth(); }
         ~Depth() { --flush_depth(); }
     } depth;
+    flush_tick_ = clock::now() + session_.ticks_for_ns(kFlushIntervalNs);
     if (python_forbidden() == 0) refresh_name();
     const bool renamed = renamed_;
     if (count_ == 0 && pending_.empty() && markers_.empty() && seq_ > 0 && !last && !renamed)
         return true;
-    if (fd_ < 0 && !open_file()) return false;
 
     defs_scratch_.clear();
     const FuncRegistry& registry = session_.registry();
@@ -120,20 +126,29 @@ bool ThreadRecorder::flush(bool last) {
     flushing_ = false;
     markers_.clear();
     const std::vector<uint8_t>& frame = *encoded;
+    const int fd = open_file();
+    if (fd < 0) return false;
     const uint8_t* p = frame.data();
     size_t left = frame.size();
+    int err = 0;
     while (left > 0) {
-        ssize_t n = ::write(fd_, p, left);
+        ssize_t n = ::write(fd, p, left);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            int err = n < 0 ? errno : EIO;
-            session_.fail("cannot write " + session_.process_dir() + "/" +
-                          format::thread_file_name(info_.index, info_.tid) + ": " +
-                          std::strerror(err));
-            return false;
+            err = n < 0 ? errno : EIO;
+            break;
         }
         p += n;
         left -= static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
+    if (err != 0) {
+        // Disk full, file-size limit, I/O error: the partial frame is reported by the
+        // reader as a damaged tail; everything written before it stays readable.
+        session_.fail("cannot write " + session_.process_dir() + "/" +
+                      format::thread_file_name(info_.index, info_.tid) + ": " +
+                      std::strerror(err));
+        return false;
     }
     ++seq_;
     count_ = 0;
@@ -142,7 +157,6 @@ bool ThreadRecorder::flush(bool last) {
     if (last) {
         recording_ = false;
         alive_ = false;
-        close_file();
         release_buffers();
     }
     return true;
@@ -185,14 +199,14 @@ void ThreadRecorder::release_buffers() {
 void ThreadRecorder::abandon() {
     recording_ = false;
     alive_ = false;
-    close_file();
     release_buffers();
 }
 
 void ThreadRecorder::restart_in_child(format::ThreadInfo info, uint64_t tick) {
-    close_file();  // the parent's file: the child never writes to it
+    created_ = false;  // the parent's file is the parent's: the child creates its own
     info_ = std::move(info);
     seq_ = 0;
+    flush_tick_ = clock::now() + session_.ticks_for_ns(kFlushIntervalNs);
     count_ = 0;
     recorded_ = 0;
     dropped_ = 0;

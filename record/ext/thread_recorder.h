@@ -26,6 +26,10 @@ public:
     static constexpr uint32_t kCapacity = 64 * 1024;  // events per chunk (1 MiB buffer)
     static constexpr size_t kMaxMarkers = 4096;        // markers per chunk at most
     static constexpr uint32_t kCFlag = 0x80000000u;    // stack entry is a C call
+    // A busy thread also writes its buffer once this much time has passed since its last
+    // write, so a killed long-running process loses at most ~this much of each thread's
+    // recent activity (and never more than one buffer, kCapacity events).
+    static constexpr int64_t kFlushIntervalNs = 1'000'000'000;
 
     // `thread_obj`: the threading.Thread (new reference, may be null). `ends_at_depth0`: the
     // thread's recording began at its outermost frame (Thread.run), so the stack becoming
@@ -135,7 +139,7 @@ private:
         return depth;
     }
     void append(uint64_t tick, uint32_t arg, format::EventKind kind) {
-        if (count_ == kCapacity && !flush(false)) {
+        if (__builtin_expect(count_ == kCapacity || tick >= flush_tick_, 0) && !flush(false)) {
             ++dropped_;
             return;
         }
@@ -146,14 +150,17 @@ private:
         events_[count_++] = format::RawEvent{tick, arg, static_cast<uint32_t>(kind)};
         ++recorded_;
     }
-    bool open_file();
-    void close_file();
+    // The file is opened for each write and closed right after, never kept open: thousands
+    // of threads cost no descriptors, a program that closes descriptors it does not know
+    // (closerange) cannot make us write into its files, and a vanished directory is noticed.
+    int open_file();
     void release_buffers();
 
     Session& session_;
     // hot
     std::unique_ptr<format::RawEvent[]> events_;
     uint32_t count_ = 0;
+    uint64_t flush_tick_ = UINT64_MAX;  // write the buffer at the first event at/after this tick
     bool recording_ = true;
     bool ends_at_depth0_ = false;
     std::vector<uint32_t> stack_;
@@ -166,7 +173,7 @@ private:
     bool alive_ = true;  // false once the last chunk is written or the recorder abandoned
     format::ThreadInfo info_;
     PyObject* thread_obj_ = nullptr;
-    int fd_ = -1;
+    bool created_ = false;  // the file exists (created exclusively by the first write)
     uint32_t seq_ = 0;
     std::vector<format::FuncDef> defs_scratch_;
     std::vector<format::Marker> markers_;
