@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
         "Exit codes:\n"
         "  0  profile written (also when damaged input was skipped; see the warnings)\n"
         "  1  nothing readable, a DIR missing or not a trace, or the output cannot be written\n"
-        "  2  usage error (also a malformed filter)");
+        "  2  usage error (also a malformed filter)\n"
+        "ftrace info: 0 described (damage, if any, is listed); 1 a DIR missing, not a trace, or\n"
+        "  nothing readable in it; 2 usage error");
 
     ConvertArgs cargs;
     auto* conv = app.add_subcommand(

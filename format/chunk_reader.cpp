@@ -109,7 +109,8 @@ void copy_chunk(const fb::Chunk& c, Chunk& out) {
 
 bool decode_chunk_payload(const uint8_t* buf, size_t size, Chunk& out, std::string& error,
                           bool& fatal) {
-    if (size < 8 || !flatbuffers::BufferHasIdentifier(buf, fb::ChunkIdentifier(), true)) {
+    // Size prefix (4) + root offset (4) + file identifier (4) must be present to look at.
+    if (size < 12 || !flatbuffers::BufferHasIdentifier(buf, fb::ChunkIdentifier(), true)) {
         error = "not an ftrace chunk (an lz4 frame with foreign content)";
         return false;
     }

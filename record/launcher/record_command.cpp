@@ -116,7 +116,12 @@ int count_process_dirs(const std::string& dir) {
 }
 
 void remove_if_unused(const std::string& dir) {
-    if (count_process_dirs(dir) == 0) {
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        // Removed while the program ran; the recorder has already said so (one warning).
+        print_err("ftrace: the trace directory " + shell_quote(dir) +
+                  " no longer exists; no trace kept");
+    } else if (count_process_dirs(dir) == 0) {
         ::unlink((dir + "/" + format::kDirMarkerFile).c_str());
         ::rmdir(dir.c_str());
     }
@@ -278,7 +283,12 @@ int run_record(const RecordOptions& opts) {
         return exec_err == EACCES ? 126 : 127;
     }
 
-    if (count_process_dirs(dir) == 0) {
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        // Removed while the program ran; the recorder has already said so (one warning).
+        print_err("ftrace: the trace directory " + shell_quote(dir) +
+                  " no longer exists; no trace kept");
+    } else if (count_process_dirs(dir) == 0) {
         print_err("ftrace: warning: no Python process was traced (is '" + opts.command[0] +
                   "' a Python program?); " + shell_quote(dir) + " holds no trace");
     } else {
