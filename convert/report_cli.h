@@ -39,7 +39,11 @@ inline CLI::App* add_report_subcommand(CLI::App& app, ReportArgs& a) {
         "  ftrace report trace.dir                       # top 20 by total time, whole trace\n"
         "  ftrace report --sort self -n 50 trace.dir     # where time is spent in the function itself\n"
         "  ftrace report --by-thread --thread pricer-0 trace.dir\n"
-        "  ftrace report --json -n 0 trace.dir | jq '.groups[0].functions[0]'");
+        "  ftrace report --json -n 0 trace.dir | jq '.groups[0].functions[0]'\n"
+        "\nExit codes:\n"
+        "  0  report printed (damaged input is skipped with a warning naming the file)\n"
+        "  1  nothing readable, or DIR missing or not a trace\n"
+        "  2  usage error");
     return sub;
 }
 

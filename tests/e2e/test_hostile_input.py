@@ -1,4 +1,4 @@
-"""Hostile input to `ftrace convert` and `ftrace info`: every problem is named (file, offset),
+"""Hostile input to `ftrace convert`, `ftrace info` and `ftrace report`: every problem is named (file, offset),
 everything readable still converts, nothing crashes, hangs or follows a link out of the trace."""
 import json
 import os
@@ -69,6 +69,9 @@ def _convert(ftrace, trace, expect_ok=True):
     _no_crash(r)
     i = ftrace.info(trace)
     _no_crash(i)
+    rep = run([ftrace.binary, "report", trace], cwd=trace.parent)
+    _no_crash(rep)
+    assert rep.returncode == r.returncode, rep.describe()
     if expect_ok:
         assert r.returncode == 0, r.describe()
         profile = pv.load_profile(str(out))
@@ -235,6 +238,6 @@ def test_huge_sparse_thread_file(ftrace, trace, small):
 
 
 def test_exit_codes_documented(ftrace):
-    for sub in ("convert", "info"):
+    for sub in ("convert", "info", "report"):
         r = run([ftrace.binary, sub, "--help"])
         assert r.returncode == 0 and "Exit codes:" in r.out, r.describe()
