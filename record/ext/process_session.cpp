@@ -302,10 +302,6 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
         if (mechanism == Mechanism::EvalFrame) eval_hook::install();
         hook_running_threads(tick, options.include_open_frames);
         events::install();
-        if (options.memory) {
-            memory::install(options.memory_threshold > 0 ? options.memory_threshold
-                                                         : memory::kDefaultLargeThreshold);
-        }
         // New threads: threading calls sys.setprofile(trampoline) in each before Thread.run.
         // Set as a module attribute (what threading.setprofile does) so no bytecode runs.
         PyObject* modules = PyImport_GetModuleDict();
@@ -317,7 +313,13 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
         }
         // Chunk 0 (process and thread details) right away: a process killed before its first
         // buffer fills is still listed, and an unwritable directory is reported at start.
-        return main->flush(false);
+        // Before the memory hooks, which would count the writer's own allocations.
+        if (!main->flush(false)) return false;
+        if (options.memory) {
+            memory::install(options.memory_threshold > 0 ? options.memory_threshold
+                                                         : memory::kDefaultLargeThreshold);
+        }
+        return true;
     } catch (const std::exception& e) {
         fail(std::string("internal error at start: ") + e.what());
         return false;

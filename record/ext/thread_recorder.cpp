@@ -67,10 +67,11 @@ bool ThreadRecorder::refresh_name() {
     ErrorGuard guard;
     // Thread._name is a plain instance attribute: a generic lookup runs no bytecode (the
     // `name` property would, and could hand the GIL to another thread mid-flush).
-    PyObject* key = PyUnicode_FromString("_name");
+    // The key is made once (kept forever): a flush allocates no Python object for it, so
+    // --memory sees no recorder allocation when a buffer is written mid-run.
+    static PyObject* key = PyUnicode_InternFromString("_name");
     if (key == nullptr) return false;
     PyObject* name = PyObject_GenericGetAttr(thread_obj_, key);
-    Py_DECREF(key);
     bool changed = false;
     if (name != nullptr && PyUnicode_Check(name)) {
         std::string now = utf8_or(name, info_.name.c_str());
