@@ -1,15 +1,20 @@
-// Everything that differs between CPython versions lives here, so the rest of the recorder
-// reads as version-independent code. Supported: 3.8 .. 3.13 (built and tested on 3.11).
+// Everything that differs between CPython versions lives here (and in compat_qualname.h for
+// qualified names), so the rest of the recorder reads as version-independent code.
+// Supported: 3.8 .. 3.13, each built and tested end to end in CI (see README).
 //
 //  - code-object extra slot: _PyCode_{Get,Set}Extra (3.8-3.11), PyUnstable_* (3.12+)
 //  - frame -> code object: frame->f_code (3.8), PyFrame_GetCode (3.9+, new reference)
 //  - frame -> parent frame: frame->f_back (3.8), PyFrame_GetBack (3.9+, new reference)
-//  - qualified name of a code object: co_qualname (3.11+), co_name before
-//  - clearing the profile function of another thread: _PyEval_SetProfile(tstate, ...) (3.9+)
+//  - clearing the profile function of another thread: _PyEval_SetProfile(tstate, ...) (3.9+;
+//    public header in 3.12, internal-but-exported in 3.13); 3.8 reaches the current thread only
 //  - setting it on another thread (threads already running at start): _PyEval_SetProfile
 //    (3.9+; 3.12+'s PyEval_SetProfileAllThreads gives every thread the same object, and our
 //    hook needs one handle per thread), the thread state's fields directly on 3.8
 //  - another thread's innermost frame: PyThreadState_GetFrame (3.9+), tstate->frame (3.8)
+//  - saving the pending exception: PyErr_Fetch/Restore (< 3.12), PyErr_{Get,Set}RaisedException
+//  - profile hook semantics: 3.8-3.11 call the hook from the eval loop; 3.12+ emulate it on
+//    sys.monitoring (same events: generator resume = call, yield/unwind = return; C calls of
+//    method descriptors arrive as freshly bound builtin methods, see func_registry.cpp)
 //  - the calling thread's state without a fatal error when there is none (allocator hooks):
 //    PyThreadState_GetUnchecked (3.13+), _PyThreadState_UncheckedGet before
 //  - a type's own dict: tp_dict (3.8-3.11); 3.12+ keeps static builtin types' dicts in the
@@ -82,13 +87,36 @@ inline PyFrameObject* current_frame() {
     return f;
 }
 
-inline PyObject* code_qualname(PyCodeObject* code) {
-#if PY_VERSION_HEX >= 0x030B0000
-    return code->co_qualname;
+// Saves the pending exception (if any) and restores it on scope exit, so the recorder never
+// changes the traced program's error state. 3.12 replaced the (type, value, traceback)
+// triple by one exception object.
+class ErrorGuard {
+public:
+#if PY_VERSION_HEX >= 0x030C0000
+    ErrorGuard() : exc_(PyErr_GetRaisedException()) {}
+    ~ErrorGuard() {
+        PyErr_Clear();
+        PyErr_SetRaisedException(exc_);
+    }
 #else
-    return code->co_name;
+    ErrorGuard() { PyErr_Fetch(&type_, &value_, &tb_); }
+    ~ErrorGuard() {
+        PyErr_Clear();
+        PyErr_Restore(type_, value_, tb_);
+    }
 #endif
-}
+    ErrorGuard(const ErrorGuard&) = delete;
+    ErrorGuard& operator=(const ErrorGuard&) = delete;
+
+private:
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject* exc_ = nullptr;
+#else
+    PyObject* type_ = nullptr;
+    PyObject* value_ = nullptr;
+    PyObject* tb_ = nullptr;
+#endif
+};
 
 inline Py_tracefunc profile_func_of(PyThreadState* tstate) { return tstate->c_profilefunc; }
 

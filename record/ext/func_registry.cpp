@@ -1,5 +1,8 @@
 #include "func_registry.h"
 
+#include <cstring>
+
+#include "compat_qualname.h"
 #include "py_util.h"
 
 namespace ftrace::record {
@@ -14,13 +17,13 @@ bool FuncRegistry::init() {
     return true;
 }
 
-uint32_t FuncRegistry::define_code(PyCodeObject* code) {
+uint32_t FuncRegistry::define_code(PyCodeObject* code, PyFrameObject* frame) {
     ErrorGuard guard;  // never leak or clobber a pending exception of the traced code
     format::FuncDef d;
     d.id = static_cast<uint32_t>(defs_.size());
     d.kind = format::FuncKind::Python;
     d.name = utf8_or(code->co_name, "?");
-    d.qualname = utf8_or(compat::code_qualname(code), d.name.c_str());
+    d.qualname = utf8_or(compat::qualname_at_call(code, frame), d.name.c_str());
     d.file = utf8_or(code->co_filename, "");
     d.line = code->co_firstlineno;
     if (compat::code_set_extra(reinterpret_cast<PyObject*>(code), extra_index_,
@@ -30,6 +33,41 @@ uint32_t FuncRegistry::define_code(PyCodeObject* code) {
     defs_.push_back(std::move(d));
     return defs_.back().id;
 }
+
+namespace {
+
+PyTypeObject* type_in_mro_defining(PyTypeObject* type, const PyMethodDef* ml) {
+    PyObject* mro = type->tp_mro;
+    if (mro == nullptr || !PyTuple_Check(mro)) return nullptr;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i) {
+        auto* t = reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i));
+        for (const PyMethodDef* m = t->tp_methods; m != nullptr && m->ml_name != nullptr; ++m) {
+            if (m == ml) return t;
+        }
+    }
+    return nullptr;
+}
+
+// The type whose method table holds `ml`: the method's owner, whatever the runtime type of
+// the bound object. builtin_method.__qualname__ names the runtime type instead, which would
+// name every list.append after whichever list subclass happened to call it first (the id is
+// keyed on `ml`, shared by all of them).
+PyTypeObject* defining_type(PyObject* self, const PyMethodDef* ml) {
+    PyTypeObject* t = nullptr;
+    if (PyType_Check(self)) t = type_in_mro_defining(reinterpret_cast<PyTypeObject*>(self), ml);
+    if (t == nullptr) t = type_in_mro_defining(Py_TYPE(self), ml);
+    return t;
+}
+
+std::string type_qualname(PyTypeObject* t) {
+    if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) != 0) {
+        return utf8_or(reinterpret_cast<PyHeapTypeObject*>(t)->ht_qualname, t->tp_name);
+    }
+    const char* dot = std::strrchr(t->tp_name, '.');
+    return dot != nullptr ? dot + 1 : t->tp_name;
+}
+
+}  // namespace
 
 uint32_t FuncRegistry::lookup_cfunction(PyObject* func, const PyMethodDef* ml) {
     auto it = cfuncs_.find(ml);
@@ -43,22 +81,27 @@ uint32_t FuncRegistry::lookup_cfunction(PyObject* func, const PyMethodDef* ml) {
     d.name = ml->ml_name != nullptr ? ml->ml_name : "?";
     // builtin_function_or_method.__qualname__ is a C getter: no bytecode runs, so the GIL
     // cannot be handed to another thread in the middle of this.
-    PyObject* qn = PyObject_GetAttrString(func, "__qualname__");
-    d.qualname = utf8_or(qn, d.name.c_str());
-    Py_XDECREF(qn);
-    PyErr_Clear();
+    const bool is_method = cf->m_self != nullptr && !PyModule_Check(cf->m_self);
+    PyTypeObject* owner = is_method ? defining_type(cf->m_self, ml) : nullptr;
+    if (owner != nullptr) {
+        d.qualname = type_qualname(owner) + "." + d.name;
+    } else {
+        PyObject* qn = PyObject_GetAttrString(func, "__qualname__");
+        d.qualname = utf8_or(qn, d.name.c_str());
+        Py_XDECREF(qn);
+        PyErr_Clear();
+    }
     if (cf->m_module != nullptr && PyUnicode_Check(cf->m_module)) {
         d.module = utf8_or(cf->m_module, "builtins");
-    } else if (cf->m_self != nullptr && !PyModule_Check(cf->m_self)) {
-        d.module = Py_TYPE(cf->m_self)->tp_name;
+    } else if (is_method) {
+        d.module = owner != nullptr ? owner->tp_name : Py_TYPE(cf->m_self)->tp_name;
     } else {
         d.module = "builtins";
     }
     // Module-level functions read better with their module, like cProfile shows them:
     // "time.sleep" rather than "sleep" (methods already read "list.append"; builtins stay
     // "len"). The bare name stays in `name`, the module in `module`.
-    const bool module_level = cf->m_self == nullptr || PyModule_Check(cf->m_self);
-    if (module_level && !d.module.empty() && d.module != "builtins" &&
+    if (!is_method && !d.module.empty() && d.module != "builtins" &&
         d.qualname.rfind(d.module + ".", 0) != 0) {
         d.qualname = d.module + "." + d.qualname;
     }

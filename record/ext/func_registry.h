@@ -26,13 +26,15 @@ public:
     // Requests the code-extra slot (once per process). False if the interpreter has none left.
     bool init();
 
-    uint32_t id_for_code(PyCodeObject* code) {
+    // `frame`: the frame being entered, if the hook has one (names the function on interpreters
+    // without co_qualname; null: the plain co_name there).
+    uint32_t id_for_code(PyCodeObject* code, PyFrameObject* frame = nullptr) {
         void* extra = nullptr;
         if (compat::code_get_extra(reinterpret_cast<PyObject*>(code), extra_index_, &extra) == 0 &&
             extra != nullptr) {
             return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(extra) - 1);
         }
-        return define_code(code);
+        return define_code(code, frame);
     }
 
     // `func` must satisfy PyCFunction_Check.
@@ -68,7 +70,7 @@ private:
     };
     static constexpr size_t kCacheSlots = 1024;
 
-    uint32_t define_code(PyCodeObject* code);
+    uint32_t define_code(PyCodeObject* code, PyFrameObject* frame);
     uint32_t lookup_cfunction(PyObject* func, const PyMethodDef* ml);
     uint32_t lookup_method_descr(PyObject* descr, const PyMethodDef* ml);
 

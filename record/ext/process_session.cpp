@@ -334,7 +334,7 @@ std::shared_ptr<ThreadRecorder> Session::register_current_thread(bool ends_at_de
 std::vector<uint32_t> Session::open_frame_ids(PyFrameObject* frame) {
     std::vector<uint32_t> ids;  // innermost first, reversed below
     while (frame != nullptr) {
-        ids.push_back(registry_.id_for_code(compat::frame_code(frame)));
+        ids.push_back(registry_.id_for_code(compat::frame_code(frame), frame));
         PyFrameObject* back = compat::frame_back(frame);
         Py_DECREF(frame);
         frame = back;

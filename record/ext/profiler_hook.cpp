@@ -67,7 +67,7 @@ PyObject* trampoline(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
             PyUnicode_CompareWithASCIIString(args[1], "call") == 0) {
             auto* frame = reinterpret_cast<PyFrameObject*>(args[0]);
             PyCodeObject* code = compat::frame_code(frame);
-            rec->on_call(tick, session.registry().id_for_code(code), false);
+            rec->on_call(tick, session.registry().id_for_code(code, frame), false);
             if (g_mechanism == Mechanism::Monitoring) t_skip_start = code;
         }
     } catch (const std::exception& e) {
@@ -96,7 +96,7 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
     try {
         switch (what) {
             case PyTrace_CALL:
-                rec->on_call(tick, session.registry().id_for_code(compat::frame_code(frame)),
+                rec->on_call(tick, session.registry().id_for_code(compat::frame_code(frame), frame),
                              false);
                 break;
             case PyTrace_RETURN:
@@ -158,7 +158,7 @@ int bind_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject*) {
     Session& session = Session::instance();
     try {
         PyCodeObject* code = compat::frame_code(frame);
-        rec->on_call(tick, session.registry().id_for_code(code), false);
+        rec->on_call(tick, session.registry().id_for_code(code, frame), false);
         if (g_mechanism == Mechanism::Monitoring) t_skip_start = code;
     } catch (const std::exception& e) {
         session.fail(std::string("internal error in the thread hook: ") + e.what());

@@ -6,35 +6,8 @@
 
 namespace ftrace::record {
 
-// Saves the pending exception (if any) and restores it on scope exit, so the recorder never
-// changes the traced program's error state.
-class ErrorGuard {
-public:
-#if PY_VERSION_HEX >= 0x030C0000
-    ErrorGuard() : exc_(PyErr_GetRaisedException()) {}
-    ~ErrorGuard() {
-        PyErr_Clear();
-        PyErr_SetRaisedException(exc_);
-    }
-#else
-    ErrorGuard() { PyErr_Fetch(&type_, &value_, &tb_); }
-    ~ErrorGuard() {
-        PyErr_Clear();
-        PyErr_Restore(type_, value_, tb_);
-    }
-#endif
-    ErrorGuard(const ErrorGuard&) = delete;
-    ErrorGuard& operator=(const ErrorGuard&) = delete;
-
-private:
-#if PY_VERSION_HEX >= 0x030C0000
-    PyObject* exc_ = nullptr;
-#else
-    PyObject* type_ = nullptr;
-    PyObject* value_ = nullptr;
-    PyObject* tb_ = nullptr;
-#endif
-};
+// Saves the pending exception and restores it on scope exit (version-specific: compat.h).
+using compat::ErrorGuard;
 
 // UTF-8 of `s` if it is a str, else `fallback` (lone surrogates are replaced, never raised).
 inline std::string utf8_or(PyObject* s, const char* fallback) {

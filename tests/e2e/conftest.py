@@ -1,11 +1,19 @@
 """Fixtures for ftrace's end-to-end tests.
 
 Environment:
-  FTRACE_BUILD_DIR    build directory holding bin/ftrace (default: <repo>/build)
-  FTRACE_TEST_PYTHON  interpreter to trace (default: `python3` on PATH)
+  FTRACE_BUILD_DIR     build directory holding bin/ftrace (default: <repo>/build)
+  FTRACE_TEST_PYTHONS  interpreters to trace, separated by ':' (default: every CPython 3.8-3.13
+                       in $(pyenv root)/versions, plus `python3` on PATH; one per version)
+  FTRACE_TEST_PYTHON   the interpreter of tests marked `one_python` (default: `python3` on
+                       PATH if it is among the above, else the newest of them)
 
 Run with a Python that has pytest (Debian's: /usr/bin/python3 -m pytest tests/e2e). The traced
-interpreter is a different one and needs nothing installed.
+interpreters are different ones and need nothing installed.
+
+Every test that uses the `test_python` fixture (directly or through `ftrace` /
+`ftrace_module`) runs once per interpreter, with ids like `[py3.8]`. Tests that do not depend
+on the interpreter (converting damaged input, ...) run once: mark them (or their module, with
+`pytestmark = pytest.mark.one_python`) `@pytest.mark.one_python`.
 """
 import json
 import os
@@ -56,13 +64,121 @@ def ftrace_bin() -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    version: tuple  # (major, minor, micro)
+    ext_suffix: str
+
+    @property
+    def id(self) -> str:
+        return "py%d.%d" % self.version[:2]
+
+    def __str__(self) -> str:
+        return self.path
+
+
+SUPPORTED = ((3, 8), (3, 13))  # oldest and newest minor version the recorder supports
+
+
+def _probe(path: str) -> Optional[Interpreter]:
+    """Asks `path` for its version and extension suffix (None if it cannot run)."""
+    try:
+        p = subprocess.run([path, "-c", "import sys, sysconfig; print(sys.version_info[0], "
+                            "sys.version_info[1], sys.version_info[2], "
+                            "sysconfig.get_config_var('EXT_SUFFIX'))"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    fields = p.stdout.decode().split()
+    if p.returncode != 0 or len(fields) != 4:
+        return None
+    return Interpreter(path, tuple(int(f) for f in fields[:3]), fields[3])
+
+
+def _pyenv_pythons() -> List[str]:
+    root = None
+    if shutil.which("pyenv"):
+        p = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        root = p.stdout.decode().strip() if p.returncode == 0 else None
+    root = root or os.environ.get("PYENV_ROOT")
+    if not root or not (Path(root) / "versions").is_dir():
+        return []
+    return [str(p) for p in sorted((Path(root) / "versions").glob("3.*/bin/python3"))]
+
+
+def _discover_interpreters() -> List[Interpreter]:
+    explicit = os.environ.get("FTRACE_TEST_PYTHONS")
+    if explicit:
+        paths = [p for p in explicit.split(":") if p]
+    else:
+        paths = _pyenv_pythons() + [shutil.which("python3") or ""]
+    found: Dict[tuple, Interpreter] = {}
+    for path in paths:
+        interp = _probe(path) if path else None
+        if interp is None:
+            if explicit:  # a named interpreter that does not run is an error, not a skip
+                raise pytest.UsageError(f"FTRACE_TEST_PYTHONS: cannot run {path}")
+            continue
+        if not explicit and not (SUPPORTED[0] <= interp.version[:2] <= SUPPORTED[1]):
+            continue
+        found.setdefault(interp.version[:2], interp)  # one per minor version
+    return sorted(found.values(), key=lambda i: i.version)
+
+
+def _default_interpreter(interps: List[Interpreter]) -> Optional[Interpreter]:
+    want = os.environ.get("FTRACE_TEST_PYTHON") or shutil.which("python3")
+    if want:
+        probed = _probe(want)
+        for i in interps:
+            if i.path == want or (probed and i.version == probed.version):
+                return i
+        if os.environ.get("FTRACE_TEST_PYTHON") and probed:
+            return probed
+    return interps[-1] if interps else None
+
+
+INTERPRETERS = _discover_interpreters()
+DEFAULT_INTERPRETER = _default_interpreter(INTERPRETERS)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "one_python: run on one interpreter only (the test does not depend on it)")
+
+
+def pytest_report_header(config):
+    return ["ftrace: interpreters under test: " +
+            ", ".join(f"{i.id}={i.path}" for i in INTERPRETERS)]
+
+
+def pytest_generate_tests(metafunc):
+    """Parametrizes `test_python` (and so every test using `ftrace`/`ftrace_module`) over the
+    interpreters; `one_python` tests get the default interpreter only."""
+    if "test_python" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("one_python"):
+        interps = [DEFAULT_INTERPRETER] if DEFAULT_INTERPRETER else []
+    else:
+        interps = INTERPRETERS
+    metafunc.parametrize("test_python", interps, ids=[i.id for i in interps], indirect=True,
+                         scope="session")
+
+
 @pytest.fixture(scope="session")
-def test_python() -> str:
-    py = os.environ.get("FTRACE_TEST_PYTHON") or shutil.which("python3")
-    if not py:
-        pytest.fail("no interpreter to trace: set FTRACE_TEST_PYTHON or put python3 on PATH",
+def test_python(request) -> str:
+    """The interpreter to trace (its path); parametrized, see pytest_generate_tests."""
+    interp = getattr(request, "param", None)
+    if interp is None:
+        pytest.fail("no interpreter to trace: set FTRACE_TEST_PYTHONS or put python3 on PATH",
                     pytrace=False)
-    return py
+    return interp.path
+
+
+@pytest.fixture(scope="session")
+def test_interpreter(test_python) -> Interpreter:
+    """The interpreter under test with its version, for version-dependent expectations."""
+    return next(i for i in INTERPRETERS + [DEFAULT_INTERPRETER] if i and i.path == test_python)
 
 
 @dataclass

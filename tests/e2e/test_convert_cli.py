@@ -13,6 +13,10 @@ from conftest import HERE, assert_valid, run, thread_file_for_tid, thread_files
 PROGRAM = HERE / "programs" / "victim_prog.py"
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 
+# Conversion of one recording: the same whichever interpreter made it (the record → convert
+# path of every interpreter is covered by test_record_convert.py).
+pytestmark = pytest.mark.one_python
+
 
 @pytest.fixture(scope="module")
 def pristine(ftrace_module):
