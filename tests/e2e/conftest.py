@@ -101,7 +101,7 @@ def _pyenv_pythons() -> List[str]:
     if shutil.which("pyenv"):
         p = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         root = p.stdout.decode().strip() if p.returncode == 0 else None
-    root = root or os.environ.get("PYENV_ROOT")
+    root = root or os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     if not root or not (Path(root) / "versions").is_dir():
         return []
     return [str(p) for p in sorted((Path(root) / "versions").glob("3.*/bin/python3"))]
