@@ -81,7 +81,7 @@ class Interpreter:
 SUPPORTED = ((3, 8), (3, 13))  # oldest and newest minor version the recorder supports
 
 
-def _probe(path: str) -> Optional[Interpreter]:
+def probe(path: str) -> Optional[Interpreter]:
     """Asks `path` for its version and extension suffix (None if it cannot run)."""
     try:
         p = subprocess.run([path, "-c", "import sys, sysconfig; print(sys.version_info[0], "
@@ -115,7 +115,7 @@ def _discover_interpreters() -> List[Interpreter]:
         paths = _pyenv_pythons() + [shutil.which("python3") or ""]
     found: Dict[tuple, Interpreter] = {}
     for path in paths:
-        interp = _probe(path) if path else None
+        interp = probe(path) if path else None
         if interp is None:
             if explicit:  # a named interpreter that does not run is an error, not a skip
                 raise pytest.UsageError(f"FTRACE_TEST_PYTHONS: cannot run {path}")
@@ -129,7 +129,7 @@ def _discover_interpreters() -> List[Interpreter]:
 def _default_interpreter(interps: List[Interpreter]) -> Optional[Interpreter]:
     want = os.environ.get("FTRACE_TEST_PYTHON") or shutil.which("python3")
     if want:
-        probed = _probe(want)
+        probed = probe(want)
         for i in interps:
             if i.path == want or (probed and i.version == probed.version):
                 return i
@@ -163,6 +163,39 @@ def pytest_generate_tests(metafunc):
         interps = INTERPRETERS
     metafunc.parametrize("test_python", interps, ids=[i.id for i in interps], indirect=True,
                          scope="session")
+
+
+# Known failures on some interpreters, each with its cause: expected to fail there (strict: a
+# test that starts passing must be taken off this list). Keyed on the test function's name;
+# the predicate takes (major, minor). Fix the cause, then delete the entry.
+_NAMED_BY_VERSION = ("the program runs `python3.X` by name; pyenv puts only the global "
+                     "version's (3.11) on PATH")
+_NO_NESTED_QUALNAME = ("before 3.11 a nested function's qualified name (outer.<locals>.inner) "
+                       "cannot be recovered from a profile hook: recorded as its plain name "
+                       "(record/ext/compat_qualname.h)")
+_WAITSTATUS = "the test program uses os.waitstatus_to_exitcode (3.9+)"
+KNOWN_FAILURES = {
+    "test_subprocess_children_by_name_and_path": [(lambda v: v != (3, 11), _NAMED_BY_VERSION)],
+    "test_lambda_nested_class_module": [(lambda v: v < (3, 11), _NO_NESTED_QUALNAME)],
+    "test_renamed_and_raw_threads": [(lambda v: v < (3, 11), _NO_NESTED_QUALNAME)],
+    "test_os_system_and_shell_script_children": [(lambda v: v == (3, 8), _WAITSTATUS)],
+    "test_fork_from_main_thread": [(lambda v: v == (3, 8), _WAITSTATUS)],
+    "test_workers_exiting_through_os_exit": [(lambda v: v == (3, 8), _WAITSTATUS)],
+    "test_fork_from_non_main_thread": [
+        (lambda v: v == (3, 8), _WAITSTATUS),
+        (lambda v: v >= (3, 12), "3.12+ warns about fork() in a multi-threaded process with the "
+                                 "pid in the text: stderr cannot equal the untraced run's")],
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        interp = getattr(item, "callspec", None) and item.callspec.params.get("test_python")
+        if not isinstance(interp, Interpreter):
+            continue
+        for applies, reason in KNOWN_FAILURES.get(item.originalname, []):
+            if applies(interp.version[:2]):
+                item.add_marker(pytest.mark.xfail(reason=f"{interp.id}: {reason}", strict=True))
 
 
 @pytest.fixture(scope="session")

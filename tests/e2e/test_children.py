@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import profile_validator as pv
-from conftest import assert_valid, run, split_ftrace_line, thread_files
+from conftest import probe as probe_interpreter
+from conftest import assert_valid, build_dir, run, split_ftrace_line, thread_files
 
 WARNING = b"ftrace: warning:"
 
@@ -634,10 +635,16 @@ def test_interpreter_without_recorder_runs_untraced_with_one_warning(ftrace, tes
     traced_minor = subprocess.run([test_python, "-c", "import sys; print(sys.version_info[1])"],
                                   stdout=subprocess.PIPE, check=True).stdout.decode().strip()
     py2 = _pyenv_python("2.7")
-    other = next((p for p in (_pyenv_python(f"3.{m}.") for m in (12, 13, 10, 9))
-                  if p and f"3.{traced_minor}." not in p), None)
+    # A Python 3 the recorder was not built for: every 3.8+ found is built, so normally an
+    # unsupported 3.7/3.6.
+    def has_build(path):
+        interp = probe_interpreter(path)
+        return interp is None or (build_dir() / "python" / "ftrace" /
+                                  ("_ftrace" + interp.ext_suffix)).is_file()
+    other = next((p for p in (_pyenv_python(f"3.{m}.") for m in (7, 6, 12, 13, 10, 9))
+                  if p and f"3.{traced_minor}." not in p and not has_build(p)), None)
     if py2 is None or other is None:
-        pytest.skip("needs pyenv's Python 2.7 and another Python 3 minor version")
+        pytest.skip("needs pyenv's Python 2.7 and a Python 3 without a recorder build")
     ftrace.write_program(OTHER_CHILD, name="py2_or_other.py")
     prog = ftrace.write_program(UNTRACED_PROG)
     plain = ftrace.run_untraced(prog, [py2, other])
