@@ -4,7 +4,7 @@
 //  - 3.8-3.10: code objects carry no qualname and a profile hook sees the frame, not the
 //    function object. We find the function the cheap ways that cover most code, once per code
 //    object (the registry caches the id): a module-level function of that name in the frame's
-//    globals, or a method (plain, classmethod or staticmethod) of that name in the class of the
+//    globals, or a method (plain, classmethod, staticmethod or property getter) of that name in the class of the
 //    first argument (self or cls) or its bases, whose __code__ is this code. Anything else
 //    (nested functions "outer.<locals>.inner", methods of classes nested in functions, static
 //    methods called without an instance) keeps the plain co_name.
@@ -17,12 +17,19 @@ namespace ftrace::record::compat {
 #if PY_VERSION_HEX < 0x030B0000
 namespace detail {
 
-// `obj`'s function if it is (or wraps, as classmethod/staticmethod) a function running `code`.
+// `obj`'s function if it is (or wraps, as classmethod/staticmethod/property getter) a
+// function running `code`.
 inline PyObject* function_running(PyObject* obj, PyCodeObject* code) {
     if (obj == nullptr) return nullptr;
-    if (PyObject_TypeCheck(obj, &PyClassMethod_Type) ||
+    const bool is_property = PyObject_TypeCheck(obj, &PyProperty_Type);
+    if (is_property || PyObject_TypeCheck(obj, &PyClassMethod_Type) ||
         PyObject_TypeCheck(obj, &PyStaticMethod_Type)) {
-        PyObject* inner = PyObject_GetAttrString(obj, "__func__");  // C member getter
+        // C member getters (exact types only: a subclass could override them in Python).
+        if (Py_TYPE(obj) != &PyProperty_Type && Py_TYPE(obj) != &PyClassMethod_Type &&
+            Py_TYPE(obj) != &PyStaticMethod_Type) {
+            return nullptr;
+        }
+        PyObject* inner = PyObject_GetAttrString(obj, is_property ? "fget" : "__func__");
         if (inner == nullptr) {
             PyErr_Clear();
             return nullptr;

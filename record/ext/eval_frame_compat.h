@@ -46,11 +46,14 @@ inline bool is_generator_creation(Frame* f, PyCodeObject* code) {
     return (code->co_flags & kGeneratorFlags) != 0 &&
            *(reinterpret_cast<const char*>(f) + kOwnerOffset) != kOwnedByGenerator;
 }
+// The frame object, for naming the function (only needed where co_qualname is missing).
+inline PyFrameObject* frame_object(Frame*) { return nullptr; }
 #else
 using Frame = PyFrameObject;
 inline PyCodeObject* frame_code(Frame* f) { return f->f_code; }
 // Before 3.11 creating a generator evaluates no frame.
 inline bool is_generator_creation(Frame*, PyCodeObject*) { return false; }
+inline PyFrameObject* frame_object(Frame* f) { return f; }
 #endif
 
 using EvalFunc = PyObject* (*)(PyThreadState*, Frame*, int);

@@ -50,7 +50,10 @@ PyObject* hook(PyThreadState* ts, Frame* frame, int throwflag) {
     }
     const uint64_t tick = clock::now();
     try {
-        rec->on_call(tick, Session::instance().registry().id_for_code(code), false);
+        rec->on_call(tick,
+                     Session::instance().registry().id_for_code(
+                         code, eval_compat::frame_object(frame)),
+                     false);
     } catch (const std::exception& e) {
         fail(e.what());
         return g_prev(ts, frame, throwflag);
