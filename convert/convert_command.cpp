@@ -93,10 +93,7 @@ int run_convert(const ConvertArgs& args, std::ostream& out, std::ostream& err) {
         return 2;
     }
     options.filter.max_depth = args.max_depth;
-    options.select.pids = args.pids;
-    options.select.tids = args.tids;
-    options.select.process_names = args.process_names;
-    options.select.thread_names = args.thread_names;
+    options.select = args.select;
 
     // Pass 1: everything but the events.
     LoadOptions lopts;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "selection.h"
+
 namespace ftrace::convert {
 
 struct ConvertArgs {
@@ -18,8 +20,7 @@ struct ConvertArgs {
     // a bare number is milliseconds.
     std::string start, end, min_duration;
     uint32_t max_depth = 0;
-    std::vector<int64_t> pids, tids;
-    std::vector<std::string> process_names, thread_names;
+    Selection select;
 };
 
 // "1.5s" / "200ms" / "300us" / "40ns" / "2" (ms) -> nanoseconds; nullopt if malformed or negative.

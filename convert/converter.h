@@ -20,6 +20,7 @@
 #include "profile_model.h"
 #include "stack_replay.h"
 #include "trace_loader.h"
+#include "selection.h"
 
 namespace ftrace::convert {
 
@@ -38,14 +39,6 @@ struct ConvertStats {
     uint64_t open_at_end = 0;
     int64_t duration_ns = 0;
     uint64_t json_bytes = 0;
-};
-
-// Which processes and threads to keep. Within a kind any match keeps; an empty kind keeps all.
-struct Selection {
-    std::vector<int64_t> pids;
-    std::vector<std::string> process_names;  // substrings of the command line or executable
-    std::vector<int64_t> tids;
-    std::vector<std::string> thread_names;   // substrings of the thread name
 };
 
 struct ConvertOptions {

@@ -5,6 +5,7 @@
 #include "convert_command.h"
 #include "info_command.h"
 #include "report_cli.h"
+#include "selection_cli.h"
 
 int main(int argc, char** argv) {
     using namespace ftrace::convert;
@@ -51,13 +52,7 @@ int main(int argc, char** argv) {
         ->group(filters);
     conv->add_option("--end", cargs.end, "Keep only what happens before this time from the trace's start")
         ->group(filters);
-    conv->add_option("--pid", cargs.pids, "Keep only these processes (repeatable)")->group(filters);
-    conv->add_option("--process", cargs.process_names,
-                     "Keep only processes whose command line contains NAME (repeatable)")
-        ->group(filters);
-    conv->add_option("--tid", cargs.tids, "Keep only these threads (repeatable)")->group(filters);
-    conv->add_option("--thread", cargs.thread_names, "Keep only threads whose name contains NAME (repeatable)")
-        ->group(filters);
+    add_selection_options(conv, cargs.select, filters, "Keep only");
     conv->add_option("--min-duration", cargs.min_duration,
                      "Drop calls shorter than this (e.g. 100us); their time goes to their caller, kept "
                      "calls keep their exact times")

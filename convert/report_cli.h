@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "report_command.h"
+#include "selection_cli.h"
 
 namespace ftrace::convert {
 
@@ -25,13 +26,7 @@ inline CLI::App* add_report_subcommand(CLI::App& app, ReportArgs& a) {
            "--by-thread", [&a] { a.group = ReportGroup::Thread; }, "One table per thread (of each process)")
         ->excludes(bp);
     const char* filters = "Filters (as for ftrace convert)";
-    sub->add_option("--pid", a.pids, "Only these processes (repeatable)")->group(filters);
-    sub->add_option("--process", a.process_names,
-                    "Only processes whose command line contains NAME (repeatable)")
-        ->group(filters);
-    sub->add_option("--tid", a.tids, "Only these threads (repeatable)")->group(filters);
-    sub->add_option("--thread", a.thread_names, "Only threads whose name contains NAME (repeatable)")
-        ->group(filters);
+    add_selection_options(sub, a.select, filters, "Only");
     sub->add_flag("--json", a.json, "Machine-readable output (times in integer ns)");
     sub->add_option("DIR", a.dirs, "Trace directories written by 'ftrace record'")->required();
     sub->footer(

@@ -352,7 +352,7 @@ int run_report(const ReportArgs& args, std::ostream& out, std::ostream& err) {
         return 1;
     }
     ConvertOptions copts;
-    copts.select = Selection{args.pids, args.process_names, args.tids, args.thread_names};
+    copts.select = args.select;
     ConvertPlan plan = plan_conversion(trace, copts, warnings);
 
     std::vector<Group> groups;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "selection.h"
+
 namespace ftrace::convert {
 
 enum class ReportSort { Total, Self, Calls };
@@ -16,11 +18,7 @@ struct ReportArgs {
     ReportSort sort = ReportSort::Total;  // pstats users sort by cumulative time first
     size_t limit = 20;                    // 0 = every function
     ReportGroup group = ReportGroup::Trace;
-    // Which processes and threads, as `ftrace convert` selects them (converter.h Selection):
-    // within a kind any match keeps, an empty kind keeps all.
-    std::vector<int64_t> pids, tids;
-    std::vector<std::string> process_names;  // substrings of the command line or executable
-    std::vector<std::string> thread_names;   // substrings of the thread name
+    Selection select;  // which processes and threads, as `ftrace convert` selects them
     bool json = false;
 };
 

@@ -195,22 +195,22 @@ TEST_F(Report, ByProcessMergesThreadsOfAProcess) {
 
 TEST_F(Report, PidAndThreadFilters) {
     auto a = args();
-    a.pids = {200};
+    a.select.pids = {200};
     EXPECT_EQ(rows(report(a).j()["groups"][0]),
               (std::vector<Expected>{{"<module>", 1, 1, 800, 100}, {"fib", 1, 1, 700, 700}}));
-    a.pids.clear();
-    a.thread_names = {"pricer"};  // a substring, as for convert
+    a.select.pids.clear();
+    a.select.thread_names = {"pricer"};  // a substring, as for convert
     json g = report(a).j()["groups"][0];
     EXPECT_EQ(g["threads"], 1);
     EXPECT_EQ(std::get<0>(rows(g)[0]), "run");
-    a.thread_names.clear();
-    a.tids = {100};
+    a.select.thread_names.clear();
+    a.select.tids = {100};
     g = report(a).j()["groups"][0];
     EXPECT_EQ(g["threads"], 1);
     EXPECT_EQ(std::get<0>(rows(g)[0]), "main");
-    a.tids.clear();
-    a.pids = {100};
-    a.thread_names = {"MainThread"};  // both processes have one; --pid picks
+    a.select.tids.clear();
+    a.select.pids = {100};
+    a.select.thread_names = {"MainThread"};  // both processes have one; --pid picks
     g = report(a).j()["groups"][0];
     EXPECT_EQ(g["threads"], 1);
     EXPECT_EQ(g["in_calls_ns"], 1000);
@@ -218,14 +218,14 @@ TEST_F(Report, PidAndThreadFilters) {
 
 TEST_F(Report, FiltersThatMatchNothingFailClearly) {
     auto a = args();
-    a.pids = {999};
+    a.select.pids = {999};
     auto r = report(a);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("no thread matches"), std::string::npos) << r.err;
-    a.pids.clear();
-    a.process_names = {"worker.py"};
+    a.select.pids.clear();
+    a.select.process_names = {"worker.py"};
     EXPECT_EQ(report(a).code, 1);
-    a.process_names = {"-c pass"};  // a substring of the command line
+    a.select.process_names = {"-c pass"};  // a substring of the command line
     EXPECT_EQ(report(a).j()["groups"][0]["in_calls_ns"], 800);
     EXPECT_TRUE(r.out.empty());
 }
