@@ -4,8 +4,10 @@
 
 #include "convert_command.h"
 #include "info_command.h"
+#include "profile_writer.h"
 #include "report_cli.h"
 #include "selection_cli.h"
+#include "version.h"
 
 int main(int argc, char** argv) {
     using namespace ftrace::convert;
@@ -13,6 +15,12 @@ int main(int argc, char** argv) {
         "ftrace-convert: turn ftrace trace directories into Firefox Profiler profiles.\n"
         "(Usually run through the launcher as `ftrace convert` / `ftrace info`.)"};
     app.require_subcommand(1);
+    const std::string version =
+        std::string("ftrace-convert ") + FTRACE_VERSION + " (reads trace format " +
+            std::to_string(ftrace::format::kMinReadableMajor) + ".0 to " +
+            std::to_string(ftrace::format::kFormatMajor) + ".x, writes Firefox Profiler "
+            "processed profiles version " + std::to_string(kProcessedProfileVersion) + ")";
+    app.set_version_flag("-V,--version", version);
     app.footer(
         "Examples:\n"
         "  ftrace convert trace.dir                  # writes trace.json.gz next to it\n"
@@ -74,12 +82,16 @@ int main(int argc, char** argv) {
 
     ReportArgs rargs;
     auto* report = add_report_subcommand(app, rargs);
+    // `ftrace convert --version` arrives here as `ftrace-convert convert --version`.
+    for (CLI::App* sub : {conv, info, report}) sub->set_version_flag("-V,--version", version);
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         app.exit(e);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "record_command.h"
+#include "version.h"
 
 namespace {
 
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
                  "ftrace"};
     app.require_subcommand(1);
     app.footer(kExamples);
+    app.set_version_flag("-V,--version", std::string("ftrace ") + FTRACE_VERSION +
+                                             " (writes trace format " +
+                                             std::to_string(ftrace::format::kFormatMajor) + "." +
+                                             std::to_string(ftrace::format::kFormatMinor) + ")");
 
     ftrace::launcher::RecordOptions rec;
     CLI::App* record = app.add_subcommand(

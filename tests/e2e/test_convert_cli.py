@@ -232,3 +232,19 @@ def test_info_on_not_a_trace(ftrace, tmp_path, kind):
     _assert_no_crash(r)
     assert r.returncode > 0, r.describe()
     assert r.err.strip(), r.describe()
+
+
+def test_version_flags(ftrace_bin):
+    """`ftrace --version` and `ftrace convert --version`: the release (CMakeLists.txt) and the
+    formats each side writes/reads (format/version.h, the validator's profile version)."""
+    from conftest import REPO, current_format_version
+    import re
+    release = re.search(r"project\(ftrace VERSION (\S+)", (REPO / "CMakeLists.txt").read_text()).group(1)
+    rec = run([ftrace_bin, "--version"])
+    assert rec.returncode == 0, rec.describe()
+    assert rec.out.strip() == f"ftrace {release} (writes trace format {current_format_version()})"
+    conv = run([ftrace_bin, "convert", "--version"])  # the launcher hands it to ftrace-convert
+    assert conv.returncode == 0, conv.describe()
+    major = current_format_version().split(".")[0]
+    assert conv.out.startswith(f"ftrace-convert {release} (reads trace format 1.0 to {major}.x")
+    assert f"version {pv.PROCESSED_PROFILE_VERSION})" in conv.out
