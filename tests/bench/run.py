@@ -91,7 +91,9 @@ def command_for(mode, py, ftrace, prog, scale, work):
     if mode == "untraced":
         return target, {}, None
     if mode == "cprofile":
-        return [py, "-m", "cProfile", "-o", os.path.join(work, "cprofile.out")] + target[1:], {}, None
+        # Every thread, as ftrace traces every thread (plain `-m cProfile` sees only the main one).
+        wrapper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cprofile_all_threads.py")
+        return [py, wrapper, os.path.join(work, "cprofile.out")] + target[1:], {}, None
     trace_dir = os.path.join(work, "trace.dir")
     argv = [ftrace, "record", "-o", trace_dir]
     env = {}
