@@ -92,6 +92,7 @@ def test_killed_before_first_buffer_is_listed(ftrace):
     assert "no final chunk" in conv.err, conv.describe()
 
 
+@pytest.mark.one_python
 def test_empty_process_folder_and_file_are_reported(ftrace, tmp_path):
     """A process killed between creating its folder/file and writing to it."""
     prog = ftrace.write_program("print('ok')\n")
@@ -116,6 +117,7 @@ def test_empty_process_folder_and_file_are_reported(ftrace, tmp_path):
     assert not (tmp_path / "none.json").exists()
 
 
+@pytest.mark.one_python
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.8])
 def test_sigkill_from_outside_at_any_moment(ftrace, delay):
     """SIGKILL from outside at an arbitrary moment (maybe mid-write): still a valid profile."""

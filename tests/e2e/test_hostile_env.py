@@ -8,6 +8,8 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 import profile_validator as pv
 from conftest import TIMEOUT, Run, assert_valid, build_dir, split_ftrace_line, thread_files
 
@@ -63,6 +65,7 @@ def test_trace_dir_removed_mid_run(ftrace):
     assert b"no longer exists" in rec.record.stderr, rec.record.describe()
 
 
+@pytest.mark.one_python  # the write path is the same on every interpreter
 def test_unwritable_trace_dir(ftrace, tmp_path, test_python):
     """FTRACE_DIR below a regular file (as root, permission bits would not stop a write)."""
     prog = ftrace.write_program(WORK + "print(work(100000))\nsys.exit(3)\n")
@@ -77,6 +80,7 @@ def test_unwritable_trace_dir(ftrace, tmp_path, test_python):
     assert len(w) == 1 and "file/trace.dir" in w[0] and "untraced" in w[0], r.describe()
 
 
+@pytest.mark.one_python  # the write path is the same on every interpreter
 def test_disk_full(ftrace, tmp_path):
     """RLIMIT_FSIZE: the write fails part-way (EFBIG); what was written still converts."""
     prog = ftrace.write_program(WORK + "print(work(300000))\nprint(work(5))\n")
@@ -130,6 +134,7 @@ print("threads:", total, "openable:", openable())
 """
 
 
+@pytest.mark.one_python  # the write path is the same on every interpreter
 def test_descriptor_exhaustion_with_thousands_of_threads(ftrace, tmp_path):
     """RLIMIT_NOFILE=64 and 2060 threads: ftrace holds no descriptor between writes, so the
     program can open exactly as many files as without it, and every thread is recorded."""
@@ -194,6 +199,7 @@ def test_planted_symlink_is_not_followed_and_modes(ftrace, tmp_path):
         assert stat.S_IMODE(p.stat().st_mode) == want, p
 
 
+@pytest.mark.one_python  # the write path is the same on every interpreter
 def test_planted_marker_symlink_in_trace_root(ftrace, tmp_path, test_python):
     """`ftrace.start(DIR)` on a directory whose FTRACE-TRACE is a planted symlink."""
     precious = tmp_path / "precious.txt"

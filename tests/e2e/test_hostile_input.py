@@ -13,6 +13,8 @@ import pytest
 import profile_validator as pv
 from conftest import assert_valid, run, thread_files
 
+pytestmark = pytest.mark.one_python  # about the reader, not the interpreter
+
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
 SCHEMA = Path(__file__).resolve().parents[2] / "format" / "schema" / "trace.fbs"
 

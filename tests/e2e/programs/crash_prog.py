@@ -11,8 +11,8 @@ import signal
 import sys
 import threading
 
-MAIN_STEPS = 150_000   # 300k events on the main thread: several full 64Ki-event buffers
-WORKER_STEPS = 90_000
+MAIN_STEPS = 100_000   # 200k events on the main thread: several full 64Ki-event buffers
+WORKER_STEPS = 70_000
 
 
 def step(c):
