@@ -48,3 +48,22 @@ def test_documented_commands_read_a_thread_file(tmp_path):
     info = json.loads((FIXTURE.parent / "expected" / "calls.info.json").read_text())
     assert n == chunk["event_count"] == info["processes"][0]["threads"][0]["events"] > 0
     assert "'PyCall'" in r.stdout
+
+
+def test_every_reader_limit_of_version_h_is_documented_with_its_value():
+    """version.h owns the limits readers enforce; FORMAT.md must name each one with its value."""
+    header = (REPO / "format" / "version.h").read_text()
+    limits = re.findall(r"constexpr\s+\w+\s+(kMax\w+)\s*=\s*([^;]+);", header)
+    assert {name for name, _ in limits} >= {"kMaxChunkBytes", "kMaxChunkEvents"}, limits
+    lines = DOC.read_text().splitlines()
+    for name, expr in limits:
+        value = eval(re.sub(r"(?<=\d)(ull|ul|u|ll|l)\b", "", expr, flags=re.I), {})
+        spellings = {str(value), f"{value:,}"}
+        for unit, shift in (("Mi", 20), ("MiB", 20), ("MB", 20), ("Ki", 10), ("KiB", 10)):
+            if value % (1 << shift) == 0:
+                spellings.add(f"{value >> shift} {unit}")
+        where = [i for i, line in enumerate(lines) if name in line]
+        assert where, f"{DOC} does not mention {name} (format/version.h)"
+        # The value may be on the line naming the constant or on the line before it.
+        text = " ".join(lines[max(0, where[0] - 1):where[0] + 1])
+        assert any(s in text for s in spellings), f"{DOC}: {name} = {value} is not given next to it"
