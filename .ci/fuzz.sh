@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan) and fuzzes each for FUZZ_SECONDS (default
-# 60) starting from the committed seed corpus; replays tests/fuzz/regressions first. Any
+# 45) starting from the committed seed corpus; replays tests/fuzz/regressions first. Any
 # crash, leak, timeout or sanitizer report fails the script. The evolved corpus stays in
 # build-fuzz/corpus-*, never in the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${FUZZ_SECONDS:-60}
+secs=${FUZZ_SECONDS:-45}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFTRACE_FUZZ=ON -DFTRACE_SANITIZE=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target thread_file_fuzzer chunk_payload_fuzzer event_codec_fuzzer
