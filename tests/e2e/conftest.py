@@ -168,27 +168,12 @@ def pytest_generate_tests(metafunc):
 # Known failures on some interpreters, each with its cause: expected to fail there (strict: a
 # test that starts passing must be taken off this list). Keyed on the test function's name;
 # the predicate takes (major, minor). Fix the cause, then delete the entry.
-_NAMED_BY_VERSION = ("the program runs `python3.X` by name; pyenv puts only the global "
-                     "version's (3.11) on PATH")
 _NO_NESTED_QUALNAME = ("before 3.11 a nested function's qualified name (outer.<locals>.inner) "
                        "cannot be recovered from a profile hook: recorded as its plain name "
                        "(record/ext/compat_qualname.h)")
-_WAITSTATUS = "the test program uses os.waitstatus_to_exitcode (3.9+)"
 KNOWN_FAILURES = {
-    "test_subprocess_children_by_name_and_path": [(lambda v: v != (3, 11), _NAMED_BY_VERSION)],
     "test_lambda_nested_class_module": [(lambda v: v < (3, 11), _NO_NESTED_QUALNAME)],
     "test_renamed_and_raw_threads": [(lambda v: v < (3, 11), _NO_NESTED_QUALNAME)],
-    "test_os_system_and_shell_script_children": [(lambda v: v == (3, 8), _WAITSTATUS)],
-    "test_fork_from_main_thread": [(lambda v: v == (3, 8), _WAITSTATUS)],
-    "test_workers_exiting_through_os_exit": [(lambda v: v == (3, 8), _WAITSTATUS)],
-    "test_fork_from_non_main_thread": [
-        (lambda v: v == (3, 8), _WAITSTATUS),
-        (lambda v: v >= (3, 12), "3.12+ warns about fork() in a multi-threaded process with the "
-                                 "pid in the text: stderr cannot equal the untraced run's")],
-    "test_report_sort_and_limit": [
-        (lambda v: v != (3, 11), "asserts that the process's most-called function is the "
-                                 "program's fib/leaf; on this version interpreter start-up "
-                                 "(len, isinstance) calls more")],
 }
 
 
@@ -258,6 +243,22 @@ def run(args, cwd=None, input: Optional[bytes] = None, env=None) -> Run:
     p = subprocess.run(args, cwd=cwd, input=input if input is not None else b"",
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT, env=env)
     return Run(args, p.returncode, p.stdout, p.stderr)
+
+
+def interpreter_named_on_path(python: str, where: Path) -> dict:
+    """An environment whose PATH finds `python` first under the names programs call an
+    interpreter by (python, python3, python3.X), so that a program's children run the
+    interpreter under test, not whichever one happens to be on PATH (pyenv puts only its
+    global version there). The names are symlinks to `python` in `where`/bin."""
+    interp = next((i for i in INTERPRETERS if i.path == python), None) or probe(python)
+    assert interp is not None, f"cannot run {python}"
+    bindir = Path(where) / "bin"
+    bindir.mkdir(parents=True, exist_ok=True)
+    for name in ("python", "python3", "python%d.%d" % interp.version[:2]):
+        link = bindir / name
+        if not link.is_symlink():
+            link.symlink_to(os.path.realpath(python))
+    return dict(os.environ, PATH=str(bindir) + os.pathsep + os.environ.get("PATH", ""))
 
 
 def split_ftrace_line(stderr: bytes):
