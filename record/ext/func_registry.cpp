@@ -14,6 +14,7 @@ bool FuncRegistry::init() {
         PyErr_Clear();
         return false;
     }
+    qualnames_.init();  // without it, names fall back to lookups at the first call (3.8-3.10)
     return true;
 }
 
@@ -23,7 +24,7 @@ uint32_t FuncRegistry::define_code(PyCodeObject* code, PyFrameObject* frame) {
     d.id = static_cast<uint32_t>(defs_.size());
     d.kind = format::FuncKind::Python;
     d.name = utf8_or(code->co_name, "?");
-    d.qualname = utf8_or(compat::qualname_at_call(code, frame), d.name.c_str());
+    d.qualname = utf8_or(qualnames_.at_first_call(code, frame), d.name.c_str());
     d.file = utf8_or(code->co_filename, "");
     d.line = code->co_firstlineno;
     if (compat::code_set_extra(reinterpret_cast<PyObject*>(code), extra_index_,

@@ -16,6 +16,7 @@
 
 #include "chunk.h"
 #include "compat.h"
+#include "compat_qualname.h"
 
 namespace ftrace::record {
 
@@ -75,6 +76,7 @@ private:
     uint32_t lookup_method_descr(PyObject* descr, const PyMethodDef* ml);
 
     Py_ssize_t extra_index_ = -1;
+    compat::Qualnames qualnames_;
     std::vector<format::FuncDef> defs_;
     std::unordered_map<const PyMethodDef*, uint32_t> cfuncs_;
     CacheSlot cache_[kCacheSlots];

@@ -168,13 +168,7 @@ def pytest_generate_tests(metafunc):
 # Known failures on some interpreters, each with its cause: expected to fail there (strict: a
 # test that starts passing must be taken off this list). Keyed on the test function's name;
 # the predicate takes (major, minor). Fix the cause, then delete the entry.
-_NO_NESTED_QUALNAME = ("before 3.11 a nested function's qualified name (outer.<locals>.inner) "
-                       "cannot be recovered from a profile hook: recorded as its plain name "
-                       "(record/ext/compat_qualname.h)")
-KNOWN_FAILURES = {
-    "test_lambda_nested_class_module": [(lambda v: v < (3, 11), _NO_NESTED_QUALNAME)],
-    "test_renamed_and_raw_threads": [(lambda v: v < (3, 11), _NO_NESTED_QUALNAME)],
-}
+KNOWN_FAILURES: Dict[str, list] = {}
 
 
 # Seen failing intermittently (not every run): not strict, so a pass does not fail the suite.

@@ -12,10 +12,9 @@ from conftest import HERE, assert_valid, build_dir, split_ftrace_line
 
 PROGRAM = HERE / "programs" / "flow_prog.py"
 
-# Qualified names that 3.8-3.10 cannot recover (no co_qualname; a profile hook sees the frame,
-# not the function): a static method has no first argument to find its class by. Recorded
-# under its plain name there (see record/ext/compat_qualname.h).
-PLAIN_NAME_BEFORE_3_11 = {"Shape.unit"}
+# Qualified names that 3.8-3.10 cannot recover (no co_qualname there; see
+# record/ext/compat_qualname.h): recorded under their plain name. None left.
+PLAIN_NAME_BEFORE_3_11 = set()
 
 
 def recorded_name(qualname, interp):
@@ -99,3 +98,61 @@ def test_flow_callers(flow):
         got[key] = sum(pairs.get((a, b), 0) for a in _c_alias(caller) for b in _c_alias(callee))
     assert got == want
 
+
+
+# Functions, lambdas, class bodies and methods defined inside functions and classes: the
+# program names each by its own __qualname__ and counts its calls.
+QUALNAMES_PROG = r'''
+import json, sys
+
+class Top:
+    @staticmethod
+    def top_static():
+        return 0
+
+    class Inner:
+        def inner_method(self):
+            return 1
+
+def outer_fn(n):
+    def inner_fn(i):
+        return i + 1
+    square = lambda x: x * x
+    class Local:
+        def meth(self):
+            return 1
+
+        @staticmethod
+        def stat():
+            return 2
+
+        class Deeper:
+            def deep(self):
+                return 3
+    total = 0
+    for i in range(n):
+        total += (inner_fn(i) + square(i) + Local().meth() + Local.stat() +
+                  Local.Deeper().deep() + Top.top_static() + Top.Inner().inner_method())
+    return total, {inner_fn.__qualname__: n, square.__qualname__: n, Local.meth.__qualname__: n,
+                   Local.stat.__qualname__: n, Local.Deeper.deep.__qualname__: n,
+                   Local.__qualname__: 1, Local.Deeper.__qualname__: 1}
+
+counts = {Top.top_static.__qualname__: 0, Top.Inner.inner_method.__qualname__: 0}
+for n in (3, 4):
+    total, calls = outer_fn(n)
+    for q, k in calls.items():
+        counts[q] = counts.get(q, 0) + k
+    counts["Top.top_static"] += n
+    counts["Top.Inner.inner_method"] += n
+json.dump(counts, open(sys.argv[1], "w"))
+'''
+
+
+def test_nested_qualified_names(ftrace):
+    prog = ftrace.write_program(QUALNAMES_PROG, "qualnames_prog.py")
+    rec = ftrace.record(prog, ["expected.json"])
+    want = json.loads((prog.parent / "expected.json").read_text())
+    assert "outer_fn.<locals>.Local.Deeper.deep" in want and len(want) == 9, want
+    profile, _ = ftrace.convert_load(rec.trace_dir)
+    counts = pv.call_counts(profile, "MainThread")
+    assert {q: counts.get(q, 0) for q in want} == want
