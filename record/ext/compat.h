@@ -21,6 +21,10 @@
 //    interpreter (tp_dict is NULL there), PyType_GetDict reads both
 //  - exception markers: a one-shot C trace function (3.8-3.11), sys.monitoring PY_UNWIND
 //    (3.12+), see event_hooks.cpp
+//  - mechanisms that exist only from some version on are per-version files, chosen per build in
+//    record/CMakeLists.txt: eval_frame_hook.cpp (3.9+) or eval_frame_hook_unavailable.cpp,
+//    monitoring_hook.cpp (3.12+) or monitoring_hook_unavailable.cpp; the frame hook's
+//    per-version signatures and frame layouts are in eval_frame_compat.h
 #pragma once
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -18,6 +18,10 @@
 
 namespace ftrace::record::eval_compat {
 
+// 3.13's CALL_ALLOC_AND_ENTER_INIT runs a class's __init__ without the frame hook (measured on
+// 3.13.0: those calls would go missing), so --python-only uses sys.monitoring there.
+inline constexpr bool kMissesInitCalls = PY_VERSION_HEX >= 0x030D0000;
+
 #if PY_VERSION_HEX >= 0x03090000
 inline constexpr bool kAvailable = true;
 

@@ -10,9 +10,13 @@
 #include "thread_binding.h"
 #include "thread_recorder.h"
 
+// 3.9+ (3.8 has no API to set the hook: eval_frame_hook_unavailable.cpp, chosen by
+// record/CMakeLists.txt).
+static_assert(ftrace::record::eval_compat::kAvailable,
+              "eval_frame_hook.cpp is built for Python 3.9+ only");
+
 namespace ftrace::record::eval_hook {
 
-#if PY_VERSION_HEX >= 0x03090000
 namespace {
 
 using eval_compat::EvalFunc;
@@ -85,13 +89,5 @@ void uninstall() {
     }
     // else another tool chained over us: stay, forwarding (no recorder is recording now).
 }
-
-#else  // 3.8: no public API to set the hook
-
-bool available() { return false; }
-void install() {}
-void uninstall() {}
-
-#endif
 
 }  // namespace ftrace::record::eval_hook

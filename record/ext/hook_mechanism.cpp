@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "compat.h"
+#include "eval_frame_compat.h"
 #include "eval_frame_hook.h"
 #include "monitoring_hook.h"
 
@@ -23,9 +24,8 @@ namespace {
 
 Mechanism default_mechanism(bool python_only) {
     if (python_only) {
-        // 3.13's CALL_ALLOC_AND_ENTER_INIT runs a class's __init__ without the frame hook
-        // (measured on 3.13.0: those calls would go missing), so 3.13+ uses sys.monitoring.
-        if (PY_VERSION_HEX >= 0x030D0000 && monitoring_hook::available()) {
+        // Where the frame hook misses calls (eval_frame_compat.h), sys.monitoring instead.
+        if (eval_compat::kMissesInitCalls && monitoring_hook::available()) {
             return Mechanism::Monitoring;
         }
         return eval_hook::available() ? Mechanism::EvalFrame : Mechanism::SetProfile;

@@ -11,9 +11,12 @@
 #include "thread_binding.h"
 #include "thread_recorder.h"
 
+// 3.12+ (no sys.monitoring before: monitoring_hook_unavailable.cpp, chosen by
+// record/CMakeLists.txt).
+static_assert(PY_VERSION_HEX >= 0x030C0000, "monitoring_hook.cpp is built for Python 3.12+ only");
+
 namespace ftrace::record::monitoring_hook {
 
-#if PY_VERSION_HEX >= 0x030C0000
 namespace {
 
 // sys.monitoring.events bits (PEP 669; the same numbers in 3.12 and 3.13).
@@ -230,17 +233,5 @@ void uninstall() {
     PyErr_Clear();
     g_tool = -1;
 }
-
-#else  // before 3.12: no sys.monitoring
-
-bool available() { return false; }
-bool preferred_for_full() { return false; }
-bool install(bool, std::string& error) {
-    error = "sys.monitoring needs Python 3.12+";
-    return false;
-}
-void uninstall() {}
-
-#endif
 
 }  // namespace ftrace::record::monitoring_hook
