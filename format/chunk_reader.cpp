@@ -27,10 +27,6 @@ uint32_t load_le32(const uint8_t* p) {
 
 std::string str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 
-struct DctxDeleter {
-    void operator()(LZ4F_dctx* d) const { LZ4F_freeDecompressionContext(d); }
-};
-
 // Reads format_major from a buffer that failed full verification, checking only what that
 // read touches, so a future major with another layout is named as such rather than "corrupt".
 std::optional<uint16_t> peek_major(const uint8_t* buf, size_t size) {
@@ -207,19 +203,29 @@ ThreadFileReader::ThreadFileReader(std::string name, const uint8_t* data, size_t
 
 ThreadFileReader::~ThreadFileReader() = default;
 
+void ThreadFileReader::DctxDeleter::operator()(LZ4F_dctx_s* d) const {
+    LZ4F_freeDecompressionContext(d);
+}
+
 void ThreadFileReader::issue(uint64_t offset, std::string message) {
     issues_.push_back(ReadIssue{name_, offset, std::move(message)});
 }
 
 bool ThreadFileReader::decode_frame(uint64_t offset, uint64_t& frame_end, Chunk& out,
                                     std::string& error, bool& fatal) {
-    LZ4F_dctx* raw = nullptr;
-    if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) {
-        error = "out of memory for lz4";
-        fatal = true;
-        return false;
+    if (dctx_) {
+        // A frame that failed (or that we abandoned) leaves the context mid-frame.
+        LZ4F_resetDecompressionContext(dctx_.get());
+    } else {
+        LZ4F_dctx* raw = nullptr;
+        if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) {
+            error = "out of memory for lz4";
+            fatal = true;
+            return false;
+        }
+        dctx_.reset(raw);
     }
-    std::unique_ptr<LZ4F_dctx, DctxDeleter> dctx(raw);
+    LZ4F_dctx* dctx = dctx_.get();
 
     // Decompress one frame, growing the output as needed but never past kMaxChunkBytes:
     // the frame header's content size is untrusted and only used as a hint.
@@ -233,7 +239,7 @@ bool ThreadFileReader::decode_frame(uint64_t offset, uint64_t& frame_end, Chunk&
         if (first) {
             LZ4F_frameInfo_t info{};
             size_t consumed = src_left;
-            size_t r = LZ4F_getFrameInfo(dctx.get(), &info, src, &consumed);
+            size_t r = LZ4F_getFrameInfo(dctx, &info, src, &consumed);
             if (LZ4F_isError(r)) {
                 error = std::string("bad lz4 frame header: ") + LZ4F_getErrorName(r);
                 return false;
@@ -267,7 +273,7 @@ bool ThreadFileReader::decode_frame(uint64_t offset, uint64_t& frame_end, Chunk&
         }
         size_t dst_size = scratch_.size() - produced;
         size_t in_size = src_left;
-        hint = LZ4F_decompress(dctx.get(), scratch_.data() + produced, &dst_size, src, &in_size,
+        hint = LZ4F_decompress(dctx, scratch_.data() + produced, &dst_size, src, &in_size,
                                nullptr);
         if (LZ4F_isError(hint)) {
             error = std::string("corrupt lz4 data: ") + LZ4F_getErrorName(hint);

@@ -13,6 +13,8 @@
 
 #include "chunk.h"
 
+struct LZ4F_dctx_s;  // lz4frame.h's LZ4F_dctx, kept out of this header
+
 namespace ftrace::format {
 
 struct ReadIssue {
@@ -48,6 +50,9 @@ public:
 
 private:
     struct Mapping;
+    struct DctxDeleter {
+        void operator()(LZ4F_dctx_s* d) const;
+    };
     bool decode_frame(uint64_t offset, uint64_t& frame_end, Chunk& out, std::string& error,
                       bool& fatal);
     void issue(uint64_t offset, std::string message);
@@ -61,6 +66,9 @@ private:
     bool saw_last_ = false;
     std::optional<uint32_t> last_seq_;
     std::vector<uint8_t> scratch_;
+    // One lz4 decompression context for the whole file, reset before each frame: creating
+    // one per frame re-allocated its block buffers every time (slow on many small frames).
+    std::unique_ptr<LZ4F_dctx_s, DctxDeleter> dctx_;
     std::vector<ReadIssue> issues_;
 };
 

@@ -144,6 +144,30 @@ TEST(ReaderDamage, GarbageBetweenChunksIsSkippedAndReported) {
     EXPECT_FALSE(t.issues.empty());
 }
 
+// The reader keeps one lz4 context for the whole file: a frame abandoned at any point (here: cut
+// short, so the decoder runs into the next frame's bytes) must not spoil the frame after it.
+TEST(ReaderDamage, FrameCutShortAnywhereDoesNotSpoilTheNextFrame) {
+    std::vector<size_t> starts;
+    auto pristine = three_chunks(&starts);
+    ASSERT_EQ(starts.size(), 3u);
+    const auto whole = format::read_thread_bytes("whole.ftrace", pristine.data(), pristine.size());
+    ASSERT_EQ(whole.chunks.size(), 3u);
+    ASSERT_TRUE(whole.issues.empty());
+    for (size_t cut = starts[1] + 1; cut < starts[2]; ++cut) {
+        std::vector<uint8_t> file(pristine.begin(), pristine.begin() + static_cast<std::ptrdiff_t>(cut));
+        file.insert(file.end(), pristine.begin() + static_cast<std::ptrdiff_t>(starts[2]), pristine.end());
+        auto r = format::read_thread_bytes("cut.ftrace", file.data(), file.size());
+        ASSERT_EQ(r.chunks.size(), 2u) << "frame 1 cut at " << cut;
+        EXPECT_EQ(r.chunks[0].seq, 0u);
+        EXPECT_EQ(r.chunks[1].seq, 2u);
+        EXPECT_EQ(r.chunks[1].events.size(), whole.chunks[2].events.size()) << "cut at " << cut;
+        EXPECT_EQ(r.chunks[1].events.back().tick, whole.chunks[2].events.back().tick);
+        EXPECT_TRUE(r.chunks[1].last);
+        EXPECT_EQ(r.issues.front().offset, starts[1]) << "cut at " << cut;
+        EXPECT_TRUE(any_issue_contains(r.issues, "chunks lost")) << "cut at " << cut;
+    }
+}
+
 TEST(TraceLoader, MissingAndForeignDirectoriesAreErrorsNamingThePath) {
     TempDir tmp;
     auto missing = convert::load_trace({(tmp.path() / "nope").string()});
