@@ -613,28 +613,56 @@ void uninstall() {
 
 // ---------------------------------------------------------------------------------------
 // exceptions
+//
+// A marker when an exception is first seen on a thread; every later sighting of the same
+// exception is recognized and skipped, so an exception is one marker however many frames it
+// travels through. Sightings:
+//   3.12+     sys.monitoring RAISE, in every frame the exception enters (the frame that raised
+//             it, then each caller it propagates to); a bare `raise`, `finally` and `with`
+//             re-raise it without a RAISE (RERAISE, not needed: the traceback shows the path).
+//   3.8-3.11  CPython hides the exception from profile functions, but reports it to a *trace*
+//             function (PyTrace_EXCEPTION) in the frame it enters. So when a C function called
+//             from Python raises (PyTrace_C_EXCEPTION; full mode) or a frame is left by an
+//             exception (return with a NULL result), a C trace function is installed for that
+//             one next event and removes itself. Exceptions raised by Python code itself (a
+//             `raise` statement, an operator) and caught in the same frame are never reported
+//             to a profile function: not seen.
 
 namespace {
 
-// One marker per exception however many frames it unwinds: the same exception seen again
-// with only returns in between (the frames it left, C functions included) continues the
-// previous one. The pointer is only compared, never dereferenced nor kept alive.
-void record_exception(ThreadRecorder* rec, PyObject* type, PyObject* value, uint64_t tick,
-                      uint32_t func_id) {
+// The interpreter prepends one traceback entry per frame the exception enters. A sighting
+// whose traceback continues from the entry the same exception had at this thread's previous
+// sighting is that exception travelling on (to the caller, or re-raised by `raise e`). The
+// previous entry is only compared (with its frame and instruction, against address reuse),
+// never dereferenced nor kept alive.
+bool continues_last_sighting(const ThreadRecorder* rec, PyObject* value, PyObject* tb) {
+    if (value != rec->last_exc || tb == nullptr || !PyTraceBack_Check(tb)) return false;
+    const PyTracebackObject* next = reinterpret_cast<PyTracebackObject*>(tb)->tb_next;
+    return next != nullptr && next == rec->last_exc_tb &&
+           static_cast<const void*>(next->tb_frame) == rec->last_exc_tb_frame &&
+           next->tb_lasti == rec->last_exc_tb_lasti;
+}
+
+void remember_sighting(ThreadRecorder* rec, PyObject* value, PyObject* tb) {
+    const bool has_tb = tb != nullptr && PyTraceBack_Check(tb);
+    const auto* t = has_tb ? reinterpret_cast<PyTracebackObject*>(tb) : nullptr;
+    rec->last_exc = value;
+    rec->last_exc_tb = t;
+    rec->last_exc_tb_frame = t != nullptr ? t->tb_frame : nullptr;
+    rec->last_exc_tb_lasti = t != nullptr ? t->tb_lasti : -1;
+}
+
+// `value` (with its `type` and current traceback `tb`) seen in the frame of `func_id`.
+void record_exception(ThreadRecorder* rec, PyObject* type, PyObject* value, PyObject* tb,
+                      uint64_t tick, uint32_t func_id) {
     const auto& reg = Session::instance().registry();
     // The import system's own lookups (FileNotFoundError from stat, ZipImportError, ...) are
-    // its control flow; skipped without touching the chain state, so an ImportError that
+    // its control flow; skipped without touching the sighting state, so an ImportError that
     // reaches user code is recorded in the user's function.
     if (func_id < reg.size() && reg.def(func_id).file.rfind("<frozen importlib", 0) == 0) return;
     if (func_id < reg.size() && reg.def(func_id).file.rfind("<frozen zipimport", 0) == 0) return;
-    const uint64_t serial = rec->event_serial();
-    const size_t depth = rec->depth();
-    const bool continues = value == rec->last_unwind_exc && serial > rec->last_unwind_serial &&
-                           depth < rec->last_unwind_depth &&
-                           serial - rec->last_unwind_serial == rec->last_unwind_depth - depth;
-    rec->last_unwind_exc = value;
-    rec->last_unwind_serial = serial;
-    rec->last_unwind_depth = depth;
+    const bool continues = continues_last_sighting(rec, value, tb);
+    remember_sighting(rec, value, tb);
     if (continues || type == nullptr || !PyType_Check(type)) return;
     // Control flow, not errors: generator close and iterator exhaustion.
     if (PyErr_GivenExceptionMatches(type, PyExc_StopIteration) ||
@@ -651,58 +679,69 @@ void record_exception(ThreadRecorder* rec, PyObject* type, PyObject* value, uint
 }
 
 #if PY_VERSION_HEX < 0x030C0000
-// 3.8-3.11: the profile hook sees a frame return by exception but not the exception (CPython
-// hides it during the callback). The caller's frame then reports it to a *trace* function
-// (PyTrace_EXCEPTION) before anything else runs, so a C trace function is installed for
-// exactly that one event and removed at once.
-struct PendingUnwind {
+struct PendingSighting {
     ThreadRecorder* rec = nullptr;
     uint64_t tick = 0;
     uint32_t func_id = UINT32_MAX;
 };
-PendingUnwind g_pending;  // GIL-protected: set and consumed on the same thread
+PendingSighting g_pending;  // GIL-protected: set and consumed on the same thread
 
 int exc_trace(PyObject*, PyFrameObject*, int what, PyObject* arg) {
     PyEval_SetTrace(nullptr, nullptr);  // one event only
-    PendingUnwind p = g_pending;
-    g_pending = PendingUnwind{};
+    PendingSighting p = g_pending;
+    g_pending = PendingSighting{};
     if (what != PyTrace_EXCEPTION || p.rec == nullptr || hook::current_recorder() != p.rec ||
-        !p.rec->recording() || arg == nullptr || !PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) < 2) {
+        !p.rec->recording() || arg == nullptr || !PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) < 3) {
         return 0;  // the exception went back into C code, which handled it
     }
     ErrorGuard guard;
+    PyObject* tb = PyTuple_GET_ITEM(arg, 2);
+    // Raised right here (its traceback starts in this frame): this frame's function, whatever
+    // armed the trace function; else the function of the frame it came out of.
+    const bool raised_here = !PyTraceBack_Check(tb) ||
+                             reinterpret_cast<PyTracebackObject*>(tb)->tb_next == nullptr;
     try {
-        record_exception(p.rec, PyTuple_GET_ITEM(arg, 0), PyTuple_GET_ITEM(arg, 1), p.tick,
-                         p.func_id);
+        record_exception(p.rec, PyTuple_GET_ITEM(arg, 0), PyTuple_GET_ITEM(arg, 1), tb, p.tick,
+                         raised_here ? p.rec->top_python_id() : p.func_id);
     } catch (const std::exception& e) {
         Session::instance().fail(std::string("cannot record an exception: ") + e.what());
     }
     return 0;
 }
+
+// The exception (raised in or leaving the frame of `func_id`) is reported to exc_trace by the
+// frame it enters next.
+void arm_exc_trace(ThreadRecorder* rec, uint64_t tick, uint32_t func_id) {
+    PyThreadState* ts = PyThreadState_Get();
+    if (ts->c_tracefunc == exc_trace && g_pending.rec == rec) {
+        return;  // still armed by the frame the exception left on its way into this C call
+    }
+    if (ts->c_tracefunc != nullptr && ts->c_tracefunc != exc_trace) return;  // a debugger's
+    g_pending = PendingSighting{rec, tick, func_id};
+    PyEval_SetTrace(exc_trace, nullptr);
+}
 #else
-// 3.12+: sys.monitoring hands the exception of an unwinding frame to PY_UNWIND callbacks.
-// With the Monitoring mechanism, its PY_UNWIND callback reports it (monitoring_hook.cpp);
-// with the others (eval-frame, FTRACE_HOOK=setprofile) ours below does, under a tool id no
-// other tool holds. Whether it runs before or after the frame's return is recorded does not
-// matter: it is the same for every frame, and record_exception compares frames relatively.
+// 3.12+: sys.monitoring hands the exception to RAISE callbacks. With the Monitoring mechanism
+// its own RAISE callback reports it (monitoring_hook.cpp); with the others (eval-frame,
+// FTRACE_HOOK=setprofile) ours below does, under a tool id no other tool holds.
 int g_tool_id = -1;
-PyObject* g_unwind_callback = nullptr;  // kept forever
+PyObject* g_raise_callback = nullptr;  // kept forever
 bool g_warned_no_tool = false;
 
-// PY_UNWIND(code, instruction_offset, exception)
-PyObject* unwind_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+// RAISE(code, instruction_offset, exception)
+PyObject* raise_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     ThreadRecorder* rec = hook::current_recorder();
     if (rec == nullptr || !rec->recording() || nargs < 3 || !PyCode_Check(args[0]) ||
         !Session::instance().active()) {
         Py_RETURN_NONE;
     }
-    note_unwind_exception(rec, clock::now(), args[0], args[2]);
+    note_raise(rec, clock::now(), args[0], args[2]);
     Py_RETURN_NONE;
 }
 
-PyMethodDef unwind_def = {"_ftrace_py_unwind", reinterpret_cast<PyCFunction>(
-                              reinterpret_cast<void (*)()>(unwind_callback)),
-                          METH_FASTCALL, "ftrace: exception markers (sys.monitoring PY_UNWIND)"};
+PyMethodDef raise_def = {"_ftrace_raise", reinterpret_cast<PyCFunction>(
+                             reinterpret_cast<void (*)()>(raise_callback)),
+                         METH_FASTCALL, "ftrace: exception markers (sys.monitoring RAISE)"};
 
 PyObject* monitoring() {  // sys.monitoring (new reference, or null)
     PyObject* sys_mon = PySys_GetObject("monitoring");  // borrowed
@@ -710,26 +749,26 @@ PyObject* monitoring() {  // sys.monitoring (new reference, or null)
     return sys_mon;
 }
 
-long unwind_event(PyObject* mon) {
+long raise_event(PyObject* mon) {
     PyObject* events = PyObject_GetAttrString(mon, "events");
-    PyObject* v = events != nullptr ? PyObject_GetAttrString(events, "PY_UNWIND") : nullptr;
+    PyObject* v = events != nullptr ? PyObject_GetAttrString(events, "RAISE") : nullptr;
     long e = v != nullptr ? PyLong_AsLong(v) : -1;
     Py_XDECREF(v);
     Py_XDECREF(events);
     return e;
 }
 
-void install_unwind_monitoring() {
+void install_raise_monitoring() {
     if (g_tool_id >= 0) return;
     PyObject* mon = monitoring();
     if (mon == nullptr) return;
-    const long event = unwind_event(mon);
-    if (g_unwind_callback == nullptr) g_unwind_callback = PyCFunction_New(&unwind_def, nullptr);
+    const long event = raise_event(mon);
+    if (g_raise_callback == nullptr) g_raise_callback = PyCFunction_New(&raise_def, nullptr);
     // We start before the program, so whatever id we hold, the program can no longer take.
     // First the ids no tool is assigned (4, 3), then OPTIMIZER, PROFILER, COVERAGE, DEBUGGER:
     // the ids well-known tools ask for come last. 6 and 7 are sys.setprofile's and settrace's.
     for (int id : {4, 3, 5, 2, 1, 0}) {
-        if (event < 0 || g_unwind_callback == nullptr) break;
+        if (event < 0 || g_raise_callback == nullptr) break;
         PyObject* holder = PyObject_CallMethod(mon, "get_tool", "i", id);
         const bool free_id = holder == Py_None;
         Py_XDECREF(holder);
@@ -740,7 +779,7 @@ void install_unwind_monitoring() {
             continue;
         }
         Py_DECREF(r);
-        r = PyObject_CallMethod(mon, "register_callback", "ilO", id, event, g_unwind_callback);
+        r = PyObject_CallMethod(mon, "register_callback", "ilO", id, event, g_raise_callback);
         Py_XDECREF(r);
         r = r != nullptr ? PyObject_CallMethod(mon, "set_events", "il", id, event) : nullptr;
         if (r == nullptr) {
@@ -762,11 +801,11 @@ void install_unwind_monitoring() {
     }
 }
 
-void uninstall_unwind_monitoring() {
+void uninstall_raise_monitoring() {
     if (g_tool_id < 0) return;
     PyObject* mon = monitoring();
     if (mon != nullptr) {
-        const long event = unwind_event(mon);
+        const long event = raise_event(mon);
         PyObject* r = PyObject_CallMethod(mon, "set_events", "ii", g_tool_id, 0);
         Py_XDECREF(r);
         if (event >= 0) {
@@ -786,13 +825,20 @@ void uninstall_unwind_monitoring() {
 
 void install_exception_hooks() {
 #if PY_VERSION_HEX >= 0x030C0000
-    if (g_mechanism == Mechanism::Monitoring) return;  // its own PY_UNWIND reports them
+    if (g_mechanism == Mechanism::Monitoring) return;  // its own RAISE reports them
     ErrorGuard guard;
-    install_unwind_monitoring();
+    install_raise_monitoring();
 #endif
 }
 
-void note_unwind_exception(ThreadRecorder* rec, uint64_t tick, PyObject* code, PyObject* exc) {
+void uninstall_exception_hooks() {
+#if PY_VERSION_HEX >= 0x030C0000
+    ErrorGuard guard;
+    uninstall_raise_monitoring();
+#endif
+}
+
+void note_raise(ThreadRecorder* rec, uint64_t tick, PyObject* code, PyObject* exc) {
 #if PY_VERSION_HEX >= 0x030C0000
     if (rec == nullptr || !rec->recording() || code == nullptr || !PyCode_Check(code) ||
         exc == nullptr || !Session::instance().active()) {
@@ -802,7 +848,9 @@ void note_unwind_exception(ThreadRecorder* rec, uint64_t tick, PyObject* code, P
     try {
         const uint32_t id =
             Session::instance().registry().id_for_code(reinterpret_cast<PyCodeObject*>(code));
-        record_exception(rec, reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc, tick, id);
+        PyObject* tb = PyException_GetTraceback(exc);  // new reference (or null)
+        record_exception(rec, reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc, tb, tick, id);
+        Py_XDECREF(tb);
     } catch (const std::exception& e) {
         Session::instance().fail(std::string("cannot record an exception: ") + e.what());
     }
@@ -814,22 +862,21 @@ void note_unwind_exception(ThreadRecorder* rec, uint64_t tick, PyObject* code, P
 #endif
 }
 
-void uninstall_exception_hooks() {
-#if PY_VERSION_HEX >= 0x030C0000
-    ErrorGuard guard;
-    uninstall_unwind_monitoring();
+void note_unwind(ThreadRecorder* rec, uint64_t tick) {
+#if PY_VERSION_HEX < 0x030C0000
+    arm_exc_trace(rec, tick, rec->top_python_id());
+#else
+    (void)rec;
+    (void)tick;  // 3.12+: RAISE in the caller's frame reports it
 #endif
 }
 
-void note_unwind(ThreadRecorder* rec, uint64_t tick) {
+void note_c_raise(ThreadRecorder* rec, uint64_t tick) {
 #if PY_VERSION_HEX < 0x030C0000
-    PyThreadState* ts = PyThreadState_Get();
-    if (ts->c_tracefunc != nullptr && ts->c_tracefunc != exc_trace) return;  // a debugger's
-    g_pending = PendingUnwind{rec, tick, rec->top_python_id()};
-    PyEval_SetTrace(exc_trace, nullptr);
+    arm_exc_trace(rec, tick, rec->top_python_id());
 #else
     (void)rec;
-    (void)tick;  // 3.12+: unwind_callback (PY_UNWIND) receives the exception itself
+    (void)tick;  // 3.12+: RAISE in the calling frame reports it
 #endif
 }
 

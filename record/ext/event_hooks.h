@@ -36,12 +36,14 @@ void uninstall();
 // Appends a marker to the calling thread's recorder (if traced).
 bool emit(format::Marker m);
 
-// Exception marker for a frame unwinding with the pending exception (profile hook, cold;
-// 3.8-3.11, where the hook does not see the exception).
+// Exception markers (one per exception, see event_hooks.cpp). 3.8-3.11: a frame left by an
+// exception (profile or frame hook, cold) and a C function called from Python raising
+// (PyTrace_C_EXCEPTION): the exception itself is reported by the frame it enters next.
 void note_unwind(ThreadRecorder* rec, uint64_t tick);
-// 3.12+: exception marker for `code`'s frame left by `exc` (a sys.monitoring PY_UNWIND:
-// the monitoring hook's own, or ours when another mechanism records the calls).
-void note_unwind_exception(ThreadRecorder* rec, uint64_t tick, PyObject* code, PyObject* exc);
+void note_c_raise(ThreadRecorder* rec, uint64_t tick);
+// 3.12+: `exc` raised into `code`'s frame (sys.monitoring RAISE: the monitoring hook's own,
+// or ours when another mechanism records the calls).
+void note_raise(ThreadRecorder* rec, uint64_t tick, PyObject* code, PyObject* exc);
 
 format::MarkerField text_field(const char* key, std::string value);
 format::MarkerField number_field(const char* key, double value);

@@ -20,8 +20,8 @@ namespace ftrace::record::monitoring_hook {
 namespace {
 
 // sys.monitoring.events bits (PEP 669; the same numbers in 3.12 and 3.13).
-constexpr int kPyStart = 0, kPyResume = 1, kPyReturn = 2, kPyYield = 3, kCall = 4, kPyUnwind = 12,
-              kPyThrow = 13, kCReturn = 15, kCRaise = 16;
+constexpr int kPyStart = 0, kPyResume = 1, kPyReturn = 2, kPyYield = 3, kCall = 4, kRaise = 10,
+              kPyUnwind = 12, kPyThrow = 13, kCReturn = 15, kCRaise = 16;
 
 int g_tool = -1;  // the tool id we hold, or -1
 
@@ -102,14 +102,13 @@ PyObject* on_c_return(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     Py_RETURN_NONE;
 }
 
-// PY_UNWIND: (code, offset, exception): the frame is left by an exception (its exception
-// marker, then the return).
-PyObject* on_py_unwind(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+// RAISE: (code, offset, exception): an exception enters code's frame (raised there, or
+// propagated from a callee): the exception marker logic (cold).
+PyObject* on_raise(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     const uint64_t tick = clock::now();
     ThreadRecorder* rec = t_recorder;
-    if (rec != nullptr && rec->recording()) {
-        if (nargs >= 3) events::note_unwind_exception(rec, tick, args[0], args[2]);
-        if (rec->on_return(tick, false)) Session::instance().end_thread(rec);
+    if (rec != nullptr && rec->recording() && nargs >= 3) {
+        events::note_raise(rec, tick, args[0], args[2]);
     }
     Py_RETURN_NONE;
 }
@@ -118,8 +117,7 @@ PyObject* on_py_unwind(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 PyMethodDef py_call_def = {"ftrace_py_call", FTRACE_FASTCALL(on_py_call), METH_FASTCALL, nullptr};
 PyMethodDef py_return_def = {"ftrace_py_return", FTRACE_FASTCALL(on_py_return), METH_FASTCALL,
                              nullptr};
-PyMethodDef py_unwind_def = {"ftrace_py_unwind", FTRACE_FASTCALL(on_py_unwind), METH_FASTCALL,
-                             nullptr};
+PyMethodDef raise_def = {"ftrace_raise", FTRACE_FASTCALL(on_raise), METH_FASTCALL, nullptr};
 PyMethodDef call_def = {"ftrace_call", FTRACE_FASTCALL(on_call), METH_FASTCALL, nullptr};
 PyMethodDef c_return_def = {"ftrace_c_return", FTRACE_FASTCALL(on_c_return), METH_FASTCALL,
                             nullptr};
@@ -196,9 +194,10 @@ bool install(bool python_only, std::string& error) {
               register_callback(tool, kPyThrow, &py_call_def) &&
               register_callback(tool, kPyReturn, &py_return_def) &&
               register_callback(tool, kPyYield, &py_return_def) &&
-              register_callback(tool, kPyUnwind, &py_unwind_def);
+              register_callback(tool, kPyUnwind, &py_return_def) &&
+              register_callback(tool, kRaise, &raise_def);
     long events = (1L << kPyStart) | (1L << kPyResume) | (1L << kPyThrow) | (1L << kPyReturn) |
-                  (1L << kPyYield) | (1L << kPyUnwind);
+                  (1L << kPyYield) | (1L << kPyUnwind) | (1L << kRaise);
     if (!python_only) {
         ok = ok && register_callback(tool, kCall, &call_def) &&
              register_callback(tool, kCReturn, &c_return_def) &&
@@ -224,8 +223,8 @@ void uninstall() {
     ErrorGuard guard;
     PyObject* r = call_monitoring("set_events", "(ii)", g_tool, 0);
     Py_XDECREF(r);
-    for (int ev : {kPyStart, kPyResume, kPyThrow, kPyReturn, kPyYield, kPyUnwind, kCall, kCReturn,
-                   kCRaise}) {
+    for (int ev : {kPyStart, kPyResume, kPyThrow, kPyReturn, kPyYield, kPyUnwind, kRaise, kCall,
+                   kCReturn, kCRaise}) {
         if (!register_callback(g_tool, ev, nullptr)) PyErr_Clear();
     }
     r = call_monitoring("free_tool_id", "(i)", g_tool);

@@ -116,6 +116,7 @@ int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
                 if (!g_python_only && PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
                 break;
             case PyTrace_C_EXCEPTION:
+                events::note_c_raise(rec, tick);  // cold: the exception marker (3.8-3.11)
                 if (!g_python_only && PyCFunction_Check(arg) && rec->on_return(tick, true)) session.end_thread(rec);
                 break;
             default:

@@ -105,10 +105,12 @@ public:
     // Appends returns for every open frame at `tick` (recording stops inside them).
     void close_open_frames(uint64_t tick);
     uint64_t marker_count() const { return markers_recorded_; }
-    // Per-thread state of the exception-marker logic (see profiler_hook.cpp).
-    const void* last_unwind_exc = nullptr;
-    uint64_t last_unwind_serial = UINT64_MAX;
-    size_t last_unwind_depth = 0;
+    // Per-thread state of the exception-marker logic (event_hooks.cpp): the exception last
+    // seen and its traceback head then (compared only, never dereferenced).
+    const void* last_exc = nullptr;
+    const void* last_exc_tb = nullptr;
+    const void* last_exc_tb_frame = nullptr;
+    int last_exc_tb_lasti = -1;
 
     // Writes the buffered events as one chunk (a chunk is written even when empty if `last`
     // or if nothing was written yet). `last` ends the thread: the file is closed, the

@@ -70,7 +70,12 @@ int main(int argc, char** argv) {
         "  ftrace record --python-only python3 app.py   Python calls only, lowest overhead\n"
         "  ftrace record -o trace.dir -- python3 -m mymodule\n"
         "  ftrace record --no-children python3 app.py   trace app.py only, not its workers\n"
-        "  ftrace record --memory --memory-threshold 256K python3 app.py\n");
+        "  ftrace record --memory --memory-threshold 256K python3 app.py\n\n"
+        "Markers: print, logging, imports, GC, threads, ftrace.marker/region, and exceptions:\n"
+        "on Python 3.12+ every exception raised; on 3.8-3.11 exceptions leaving a function and\n"
+        "those raised by built-in functions called from Python (not under --python-only on\n"
+        "3.9-3.11), not ones a raise statement or operator raises and the same function catches\n"
+        "(README: Exceptions).\n");
 
     CLI::App* convert = passthrough(app, "convert",
                                     "Convert a trace directory to a Firefox Profiler profile "
