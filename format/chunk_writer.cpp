@@ -80,8 +80,8 @@ const std::vector<uint8_t>& ChunkWriter::encode(const ChunkInput& in) {
     markers.reserve(in.marker_count);
     for (size_t i = 0; i < in.marker_count; ++i) markers.push_back(build_marker(b, in.markers[i]));
 
-    auto ticks = b.CreateVector(impl_->encoded.ticks);
-    auto ops = b.CreateVector(impl_->encoded.ops);
+    auto ticks = b.CreateVector(impl_->encoded.ticks.data(), impl_->encoded.ticks.size());
+    auto ops = b.CreateVector(impl_->encoded.ops.data(), impl_->encoded.ops.size());
     auto funcs_vec = b.CreateVector(funcs);
     auto markers_vec = b.CreateVector(markers);
     fb::ClockSync sync(in.sync.tick, in.sync.monotonic_ns, in.sync.realtime_ns);

@@ -3,13 +3,27 @@
 namespace ftrace::format {
 namespace {
 
-inline void put_varint(std::vector<uint8_t>& out, uint64_t v) {
+// Writes through a raw pointer into space reserved beforehand: this runs for every event of
+// every chunk on the traced thread, and a push_back per byte cost more than the hook itself.
+inline uint8_t* put_varint(uint8_t* p, uint64_t v) {
+    if (v < 0x80) {  // most ops, short tick deltas
+        *p = static_cast<uint8_t>(v);
+        return p + 1;
+    }
+    if (v < 0x4000) {  // most tick deltas
+        p[0] = static_cast<uint8_t>(v) | 0x80;
+        p[1] = static_cast<uint8_t>(v >> 7);
+        return p + 2;
+    }
     while (v >= 0x80) {
-        out.push_back(static_cast<uint8_t>(v) | 0x80);
+        *p++ = static_cast<uint8_t>(v) | 0x80;
         v >>= 7;
     }
-    out.push_back(static_cast<uint8_t>(v));
+    *p++ = static_cast<uint8_t>(v);
+    return p;
 }
+inline constexpr size_t kMaxTickVarint = 10;  // a zigzagged 64-bit delta
+inline constexpr size_t kMaxOpVarint = 5;     // kind (3 bits) | 32-bit arg << 3: 35 bits
 
 inline bool get_varint(const uint8_t*& p, const uint8_t* end, uint64_t& v) {
     v = 0;
@@ -32,16 +46,21 @@ inline int64_t unzigzag(uint64_t v) {
 }  // namespace
 
 void encode_events(const RawEvent* events, size_t count, EncodedEvents& out) {
-    out.ticks.clear();
-    out.ops.clear();
     out.first_tick = count ? events[0].tick : 0;
+    // Sized for the worst case, shrunk after (capacity is kept from chunk to chunk).
+    out.ticks.resize(count * kMaxTickVarint);
+    out.ops.resize(count * kMaxOpVarint);
+    uint8_t* t = out.ticks.data();
+    uint8_t* o = out.ops.data();
     uint64_t prev = out.first_tick;
     for (size_t i = 0; i < count; ++i) {
         const RawEvent& e = events[i];
-        put_varint(out.ticks, zigzag(static_cast<int64_t>(e.tick - prev)));
+        t = put_varint(t, zigzag(static_cast<int64_t>(e.tick - prev)));
         prev = e.tick;
-        put_varint(out.ops, static_cast<uint64_t>(e.kind & 7u) | (static_cast<uint64_t>(e.arg) << 3));
+        o = put_varint(o, static_cast<uint64_t>(e.kind & 7u) | (static_cast<uint64_t>(e.arg) << 3));
     }
+    out.ticks.resize(static_cast<size_t>(t - out.ticks.data()));
+    out.ops.resize(static_cast<size_t>(o - out.ops.data()));
 }
 
 bool decode_events(uint64_t first_tick, const uint8_t* ticks, size_t ticks_size,

@@ -8,17 +8,41 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "event.h"
 
 namespace ftrace::format {
 
+// resize() without zero-filling: the encoder sizes a column for the worst case and writes
+// only what it needs (zeroing ~15 bytes per event would cost more than the encoding).
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+        using other = DefaultInitAllocator<U>;
+    };
+    DefaultInitAllocator() = default;
+    template <class U>
+    DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+using ByteColumn = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
+
 struct EncodedEvents {
     uint64_t first_tick = 0;
-    std::vector<uint8_t> ticks;
-    std::vector<uint8_t> ops;
+    ByteColumn ticks;
+    ByteColumn ops;
 };
 
 // Appends the encoding of `events` to `out` (cleared first). `out` keeps its capacity so
