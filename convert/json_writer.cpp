@@ -1,5 +1,6 @@
 #include "json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -99,24 +100,78 @@ std::string sanitize_utf8(std::string_view s) {
     return out;
 }
 
-void append_ns_as_ms(std::string& out, int64_t ns) {
-    // Exact: integer milliseconds, then up to six fractional digits without trailing zeros.
-    uint64_t mag = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
-    if (ns < 0) out.push_back('-');
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, mag / 1000000);
-    out.append(buf, r.ptr);
+namespace {
+
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+int decimal_digits(uint64_t v) {
+    int n = 1;
+    for (uint64_t p = 10; n < 20 && v >= p; p *= 10) ++n;
+    return n;
+}
+
+// Writes v in decimal at d (at most 20 bytes); returns the end.
+char* put_uint(char* d, uint64_t v) {
+    char* const end = d + decimal_digits(v);
+    char* p = end;
+    while (v >= 100) {
+        const char* pair = kDigitPairs + 2 * (v % 100);
+        v /= 100;
+        *--p = pair[1];
+        *--p = pair[0];
+    }
+    if (v >= 10) {
+        *--p = kDigitPairs[2 * v + 1];
+        *--p = kDigitPairs[2 * v];
+    } else {
+        *--p = static_cast<char>('0' + v);
+    }
+    return end;
+}
+
+char* put_int(char* d, int64_t v) {
+    if (v < 0) *d++ = '-';
+    return put_uint(d, v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
+}
+
+// Exact: integer milliseconds, then up to six fractional digits without trailing zeros
+// (at most 28 bytes).
+char* put_ns_as_ms(char* d, int64_t ns) {
+    const uint64_t mag = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+    if (ns < 0) *d++ = '-';
+    d = put_uint(d, mag / 1000000);
     uint32_t frac = static_cast<uint32_t>(mag % 1000000);
-    if (frac == 0) return;
-    char digits[7];
-    for (int k = 5; k >= 0; --k) {
-        digits[k] = static_cast<char>('0' + frac % 10);
+    if (frac == 0) return d;
+    *d++ = '.';
+    int len = 6;
+    while (frac % 10 == 0) {
+        frac /= 10;
+        --len;
+    }
+    char* p = d + len;
+    for (int k = 0; k < len; ++k) {
+        *--p = static_cast<char>('0' + frac % 10);
         frac /= 10;
     }
-    int len = 6;
-    while (digits[len - 1] == '0') --len;
-    out.push_back('.');
-    out.append(digits, static_cast<size_t>(len));
+    return d + len;
+}
+
+}  // namespace
+
+void append_ns_as_ms(std::string& out, int64_t ns) {
+    char buf[32];
+    out.append(buf, put_ns_as_ms(buf, ns));
+}
+
+void ByteBuffer::grow(size_t n) {
+    size_t cap = std::max<size_t>({64, cap_ * 2, size_ + n});
+    auto bigger = std::make_unique<char[]>(cap);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    cap_ = cap;
 }
 
 JsonWriter::JsonWriter(Sink& sink, size_t flush_at) : sink_(sink), flush_at_(flush_at) {
@@ -135,7 +190,7 @@ bool JsonWriter::flush() {
 
 JsonWriter& JsonWriter::continue_in(int open, bool had_element) {
     // Outer containers already hold the member being continued; only the innermost may be empty.
-    for (int i = 0; i < open; ++i) first_.push_back(i + 1 == open && !had_element);
+    for (int i = 0; i < open; ++i) first_.push_back(i + 1 == open && !had_element ? 1 : 0);
     return *this;
 }
 
@@ -146,14 +201,14 @@ void JsonWriter::separate() {
     }
     if (!first_.empty()) {
         if (!first_.back()) buf_.push_back(',');
-        first_.back() = false;
+        first_.back() = 0;
     }
 }
 
 JsonWriter& JsonWriter::begin_object() {
     separate();
     buf_.push_back('{');
-    first_.push_back(true);
+    first_.push_back(1);
     return *this;
 }
 
@@ -167,7 +222,7 @@ JsonWriter& JsonWriter::end_object() {
 JsonWriter& JsonWriter::begin_array() {
     separate();
     buf_.push_back('[');
-    first_.push_back(true);
+    first_.push_back(1);
     return *this;
 }
 
@@ -180,31 +235,31 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view k) {
     separate();
-    append_json_string(buf_, k);
-    buf_.push_back(':');
+    scratch_.clear();
+    append_json_string(scratch_, k);
+    scratch_.push_back(':');
+    buf_.append(scratch_);
     after_key_ = true;
     return *this;
 }
 
 JsonWriter& JsonWriter::null() {
     separate();
-    buf_ += "null";
+    buf_.append("null");
     maybe_flush();
     return *this;
 }
 
 JsonWriter& JsonWriter::boolean(bool v) {
     separate();
-    buf_ += v ? "true" : "false";
+    buf_.append(v ? "true" : "false");
     maybe_flush();
     return *this;
 }
 
 JsonWriter& JsonWriter::integer(int64_t v) {
     separate();
-    char tmp[24];
-    auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
-    buf_.append(tmp, r.ptr);
+    buf_.commit(put_int(buf_.room(24), v));
     maybe_flush();
     return *this;
 }
@@ -213,23 +268,24 @@ JsonWriter& JsonWriter::number(double v) {
     if (!std::isfinite(v)) return null();
     if (v == std::floor(v) && std::fabs(v) < 9.0e15) return integer(static_cast<int64_t>(v));
     separate();
-    char tmp[40];
-    auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
-    buf_.append(tmp, r.ptr);
+    char* d = buf_.room(40);
+    buf_.commit(std::to_chars(d, d + 40, v).ptr);
     maybe_flush();
     return *this;
 }
 
 JsonWriter& JsonWriter::ns_as_ms(int64_t ns) {
     separate();
-    append_ns_as_ms(buf_, ns);
+    buf_.commit(put_ns_as_ms(buf_.room(32), ns));
     maybe_flush();
     return *this;
 }
 
 JsonWriter& JsonWriter::string(std::string_view v) {
     separate();
-    append_json_string(buf_, v);
+    scratch_.clear();
+    append_json_string(scratch_, v);
+    buf_.append(scratch_);
     maybe_flush();
     return *this;
 }
