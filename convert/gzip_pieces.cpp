@@ -3,6 +3,8 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include "deflate_blocks.h"
+
 namespace ftrace::convert {
 
 struct PieceCompressor::State {
@@ -15,6 +17,45 @@ struct PieceCompressor::State {
         if (z_ready) inflateEnd(&z);
     }
 };
+
+// The slow way (inflating the piece), only if the block walker disagrees with libdeflate.
+bool PieceCompressor::zlib_bounds(const std::string& bytes, size_t size, uint64_t& final_header_bit,
+                                  uint64_t& end_bit, std::string& error) {
+    // Walk the blocks: Z_BLOCK stops at every block boundary, where data_type's low 3 bits
+    // are the unused bits of the last byte read, so total_in * 8 - unused is the next header.
+    z_stream& z = s_->z;
+    inflateReset(&z);
+    if (s_->scratch.size() < size + 1) s_->scratch.resize(size + 1);
+    z.next_in = reinterpret_cast<unsigned char*>(const_cast<char*>(bytes.data()));
+    z.avail_in = static_cast<uInt>(bytes.size());
+    z.next_out = s_->scratch.data();
+    z.avail_out = static_cast<uInt>(s_->scratch.size());
+    bool saw_end = false;
+    for (;;) {
+        int rc = inflate(&z, Z_BLOCK);
+        if (rc == Z_STREAM_END) break;
+        if (rc != Z_OK) {
+            error = "compressed piece does not inflate (libdeflate/zlib mismatch)";
+            return false;
+        }
+        // At a boundary; 64: the block that just ended was the final one. (Z_STREAM_END comes
+        // after the padding bits were dropped, so the end is taken here.)
+        if (z.data_type & 128) {
+            uint64_t bit = z.total_in * 8 - (z.data_type & 7);
+            if (z.data_type & 64) {
+                end_bit = bit;
+                saw_end = true;
+            } else {
+                final_header_bit = bit;
+            }
+        }
+    }
+    if (z.total_out != size || !saw_end) {
+        error = "compressed piece inflates to the wrong size";
+        return false;
+    }
+    return true;
+}
 
 PieceCompressor::PieceCompressor(int level) : s_(std::make_unique<State>()) {
     s_->c = libdeflate_alloc_compressor(level);
@@ -40,38 +81,13 @@ bool PieceCompressor::compress(const char* data, size_t size, DeflatedPiece& out
     }
     out.bytes.resize(n);
 
-    // Walk the blocks: Z_BLOCK stops at every block boundary, where data_type's low 3 bits
-    // are the unused bits of the last byte read, so total_in * 8 - unused is the next header.
-    z_stream& z = s_->z;
-    inflateReset(&z);
-    if (s_->scratch.size() < size + 1) s_->scratch.resize(size + 1);
-    z.next_in = reinterpret_cast<unsigned char*>(out.bytes.data());
-    z.avail_in = static_cast<uInt>(n);
-    z.next_out = s_->scratch.data();
-    z.avail_out = static_cast<uInt>(s_->scratch.size());
     uint64_t final_header_bit = 0, end_bit = 0;
-    bool saw_end = false;
-    for (;;) {
-        int rc = inflate(&z, Z_BLOCK);
-        if (rc == Z_STREAM_END) break;
-        if (rc != Z_OK) {
-            error = "compressed piece does not inflate (libdeflate/zlib mismatch)";
-            return false;
-        }
-        // At a boundary; 64: the block that just ended was the final one. (Z_STREAM_END comes
-        // after the padding bits were dropped, so the end is taken here.)
-        if (z.data_type & 128) {
-            uint64_t bit = z.total_in * 8 - (z.data_type & 7);
-            if (z.data_type & 64) {
-                end_bit = bit;
-                saw_end = true;
-            } else {
-                final_header_bit = bit;
-            }
-        }
-    }
-    if (z.total_out != size || !saw_end) {
-        error = "compressed piece inflates to the wrong size";
+    DeflateBounds bounds;
+    if (find_deflate_bounds(reinterpret_cast<const uint8_t*>(out.bytes.data()), n, bounds) &&
+        bounds.uncompressed == size) {
+        final_header_bit = bounds.final_header_bit;
+        end_bit = bounds.end_bit;
+    } else if (!zlib_bounds(out.bytes, size, final_header_bit, end_bit, error)) {
         return false;
     }
     auto* b = reinterpret_cast<unsigned char*>(out.bytes.data());

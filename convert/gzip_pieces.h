@@ -1,8 +1,9 @@
 // One gzip member built from pieces compressed independently (so every core can deflate).
 //
 // libdeflate (much faster than zlib at the same ratio, but whole-buffer only) compresses
-// each piece into a complete raw deflate stream. zlib's inflate with Z_BLOCK then reports
-// the bit where the piece's final block starts and where it ends: the final bit is cleared
+// each piece into a complete raw deflate stream. A walk over its Huffman codes
+// (deflate_blocks.h; zlib's inflate only if that fails) then finds the bit where the piece's
+// final block starts and where it ends: the final bit is cleared
 // and an empty stored block byte-aligns the end, so pieces concatenate into one deflate
 // stream, closed by an empty final block and a trailer with the combined CRC. A single member
 // matters: browsers' DecompressionStream, which the Firefox Profiler uses to open .gz files,
@@ -33,6 +34,8 @@ public:
     bool compress(const char* data, size_t size, DeflatedPiece& out, std::string& error);
 
 private:
+    bool zlib_bounds(const std::string& bytes, size_t size, uint64_t& final_header_bit, uint64_t& end_bit,
+                     std::string& error);
     struct State;
     std::unique_ptr<State> s_;
 };

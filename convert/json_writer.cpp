@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace ftrace::convert {
 
@@ -146,16 +147,11 @@ char* put_ns_as_ms(char* d, int64_t ns) {
     uint32_t frac = static_cast<uint32_t>(mag % 1000000);
     if (frac == 0) return d;
     *d++ = '.';
+    std::memcpy(d, kDigitPairs + 2 * (frac / 10000), 2);
+    std::memcpy(d + 2, kDigitPairs + 2 * (frac / 100 % 100), 2);
+    std::memcpy(d + 4, kDigitPairs + 2 * (frac % 100), 2);
     int len = 6;
-    while (frac % 10 == 0) {
-        frac /= 10;
-        --len;
-    }
-    char* p = d + len;
-    for (int k = 0; k < len; ++k) {
-        *--p = static_cast<char>('0' + frac % 10);
-        frac /= 10;
-    }
+    while (d[len - 1] == '0') --len;  // frac != 0: stops at a digit
     return d + len;
 }
 
