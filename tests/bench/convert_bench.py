@@ -3,7 +3,8 @@
 much memory, against the floor of gzipping the same JSON.
 
     python3 tests/bench/convert_bench.py                  # 10M-event synthetic + a recorded trace
-    python3 tests/bench/convert_bench.py --events 3000000 --scale 1 --quick
+    python3 tests/bench/convert_bench.py --events 3000000 --scale 1
+    python3 tests/bench/convert_bench.py --no-synthetic --no-real --trace test_json.dir   # existing traces
 
 Traces: a synthetic one written by ftrace-synth-trace (built on demand; EVENTS events in
 PROCESSES x THREADS thread files) and a real one recorded with `ftrace record` from
@@ -76,11 +77,15 @@ def bench_trace(label, trace, ftrace, work, jobs):
           f"{res['json_bytes'] / 1e6:.1f} MB of JSON ({res['json_bytes'] / events:.1f} B/event)")
 
     for level in ("-6", "-1"):
-        with open(os.devnull, "wb") as null:
-            w, c, _, _, _ = run_measured(["gzip", level, "-c", plain], stdout=null)
+        gzout = os.path.join(work, "floor.gz")
+        with open(gzout, "wb") as sink:
+            w, c, _, _, _ = run_measured(["gzip", level, "-c", plain], stdout=sink)
         res[f"gzip{level}"] = w
-        print(f"gzip {level} of that JSON (the floor): {w:6.2f} s wall, {c:6.2f} s CPU -> "
-              f"conversion to .json.gz / gzip {level} = {res['gz_wall'] / w:.2f} (wall), {res['gz_cpu'] / c:.2f} (CPU)")
+        size = os.path.getsize(gzout)
+        os.remove(gzout)
+        print(f"gzip {level} of that JSON (the floor): {w:6.2f} s wall, {c:6.2f} s CPU, {size / 1e6:.1f} MB -> "
+              f"conversion to .json.gz / gzip {level} = {res['gz_wall'] / w:.2f} (wall), {res['gz_cpu'] / c:.2f} (CPU); "
+              f".json.gz size / gzip {level} size = {res['gz_bytes'] / size:.2f}")
 
     filters = [("--end 10% of the span", ["--end", f"{span_ms * 0.1:.3f}ms"]),
                ("--min-duration 100us", ["--min-duration", "100us"]),
@@ -112,20 +117,24 @@ def main():
     ap.add_argument("--python", default="python3", help="interpreter to record")
     ap.add_argument("--jobs", type=int, default=0, help="converter worker threads (default: all cores)")
     ap.add_argument("--no-real", action="store_true", help="skip the recorded trace")
+    ap.add_argument("--no-synthetic", action="store_true", help="skip the synthetic trace")
+    ap.add_argument("--trace", action="append", default=[], metavar="DIR",
+                    help="also measure this existing trace directory (repeatable)")
     args = ap.parse_args()
 
     ftrace = os.path.join(args.build, "bin", "ftrace")
     synth = os.path.join(args.build, "bin", "ftrace-synth-trace")
-    if not os.path.exists(synth):
+    if not os.path.exists(synth) and not args.no_synthetic:
         subprocess.run(["cmake", "--build", args.build, "--target", "ftrace-synth-trace"], check=True)
     print(f"cores: {os.cpu_count()}, load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="ftrace-convert-bench-") as work:
-        trace = os.path.join(work, "synthetic.dir")
-        subprocess.run([synth, trace, str(args.events), str(args.processes), str(args.threads), str(args.fanout)],
-                       check=True, stdout=subprocess.DEVNULL)
-        bench_trace(f"synthetic ({args.processes} processes x {args.threads} threads, fan-out {args.fanout})",
-                    trace, ftrace, work, args.jobs)
-        shutil.rmtree(trace)
+        if not args.no_synthetic:
+            trace = os.path.join(work, "synthetic.dir")
+            subprocess.run([synth, trace, str(args.events), str(args.processes), str(args.threads),
+                            str(args.fanout)], check=True, stdout=subprocess.DEVNULL)
+            bench_trace(f"synthetic ({args.processes} processes x {args.threads} threads, fan-out {args.fanout})",
+                        trace, ftrace, work, args.jobs)
+            shutil.rmtree(trace)
         if not args.no_real:
             real = os.path.join(work, "real.dir")
             prog = os.path.join(HERE, "programs", "mixed_app.py")
@@ -134,6 +143,8 @@ def main():
             if r.returncode != 0:
                 sys.exit(f"record failed: {r.stderr}")
             bench_trace(f"recorded (mixed_app.py {args.scale})", real, ftrace, work, args.jobs)
+        for t in args.trace:
+            bench_trace(f"existing trace {t}", t, ftrace, work, args.jobs)
     print(f"\nload average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
