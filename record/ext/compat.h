@@ -3,7 +3,9 @@
 // Supported: 3.8 .. 3.13, each built and tested end to end in CI (see README).
 //
 //  - code-object extra slot: _PyCode_{Get,Set}Extra (3.8-3.11), PyUnstable_* (3.12+)
-//  - frame -> code object: frame->f_code (3.8), PyFrame_GetCode (3.9+, new reference)
+//  - frame -> code object: frame->f_code (3.8-3.10), frame->f_frame->f_code in place (3.11,
+//    layout checked in eval_frame_layout_check.c), PyFrame_GetCode (3.12+, new reference)
+//  - code-object extra slot read in place on the hot path (checked at run time, see below)
 //  - frame -> parent frame: frame->f_back (3.8), PyFrame_GetBack (3.9+, new reference)
 //  - clearing the profile function of another thread: _PyEval_SetProfile(tstate, ...) (3.9+;
 //    public header in 3.12, internal-but-exported in 3.13); 3.8 reaches the current thread only
@@ -63,9 +65,33 @@ inline int code_set_extra(PyObject* code, Py_ssize_t index, void* extra) {
 #endif
 }
 
+// The code object's extra slot `index`, read in place: the hot path reads it per call, and
+// _PyCode_GetExtra is an exported call with type and bounds checks. The holder's layout
+// {Py_ssize_t ce_size; void* ce_extras[]} is private to codeobject.c, unchanged from 3.7 to
+// 3.13 (not in any installed header, so not checkable at compile time):
+// FuncRegistry::init() checks it against code_get_extra() once and falls back if it differs.
+struct CodeExtraHolder {
+    Py_ssize_t ce_size;
+    void* ce_extras[1];
+};
+inline void* code_extra_inline(PyCodeObject* code, Py_ssize_t index) {
+    const auto* h = static_cast<const CodeExtraHolder*>(code->co_extra);
+    return h != nullptr && index < h->ce_size ? h->ce_extras[index] : nullptr;
+}
+
 // Borrowed: the frame keeps its code object alive for as long as the caller uses it.
+// The profile hook reads this per call: 3.8-3.11 read the field in place rather than pay for
+// PyFrame_GetCode (an exported call plus a reference count round trip).
+inline constexpr size_t kFrameObjectFFrameOffset = 3 * sizeof(void*);  // 3.11: after f_back
+inline constexpr size_t kInterpFrameCodeOffset = 4 * sizeof(void*);    // 3.11: f_code
 inline PyCodeObject* frame_code(PyFrameObject* frame) {
-#if PY_VERSION_HEX >= 0x03090000
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    // frame->f_frame->f_code: both structs are internal (pycore_frame.h, C only);
+    // eval_frame_layout_check.c checks these offsets at compile time.
+    const char* iframe =
+        *reinterpret_cast<char* const*>(reinterpret_cast<const char*>(frame) + kFrameObjectFFrameOffset);
+    return *reinterpret_cast<PyCodeObject* const*>(iframe + kInterpFrameCodeOffset);
+#elif PY_VERSION_HEX >= 0x030B0000
     PyCodeObject* code = PyFrame_GetCode(frame);
     Py_DECREF(code);
     return code;

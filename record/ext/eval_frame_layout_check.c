@@ -1,5 +1,6 @@
 /* Compile-time check of the _PyInterpreterFrame layout mirrored in eval_frame_compat.h
- * (3.11+): the real struct comes from CPython's internal header, which only compiles as C. */
+ * (3.11+) and of the 3.11 frame object layout read by compat.h frame_code(): the real structs
+ * come from CPython's internal header, which only compiles as C. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -24,6 +25,12 @@ _Static_assert(offsetof(struct _PyInterpreterFrame, owner) == 8 * sizeof(void*) 
                "eval_frame_compat.h: owner moved");
 #endif
 _Static_assert(sizeof(((struct _PyInterpreterFrame*)0)->owner) == 1, "owner is not a char");
+#if PY_VERSION_HEX < 0x030C0000
+/* compat.h frame_code(): frame->f_frame->f_code read in place on 3.11. */
+_Static_assert(offsetof(struct _frame, f_frame) == 3 * sizeof(void*), "compat.h: f_frame moved");
+_Static_assert(offsetof(struct _PyInterpreterFrame, f_code) == 4 * sizeof(void*),
+               "compat.h: f_code moved");
+#endif
 _Static_assert(FRAME_OWNED_BY_GENERATOR == 1, "eval_frame_compat.h: FRAME_OWNED_BY_GENERATOR");
 #endif
 

@@ -15,6 +15,21 @@ bool FuncRegistry::init() {
         return false;
     }
     qualnames_.init();  // without it, names fall back to lookups at the first call (3.8-3.10)
+    // Checks the in-place read of the extra slot on a throw-away code object (no free
+    // function is registered, so the marker value is never freed).
+    ErrorGuard guard;
+    PyCodeObject* probe = PyCode_NewEmpty("ftrace", "probe", 1);
+    if (probe != nullptr) {
+        auto* mark = reinterpret_cast<void*>(static_cast<uintptr_t>(0x5ca1ab1e));
+        auto* obj = reinterpret_cast<PyObject*>(probe);
+        void* via_api = nullptr;
+        inline_extra_ = compat::code_extra_inline(probe, extra_index_) == nullptr &&
+                        compat::code_set_extra(obj, extra_index_, mark) == 0 &&
+                        compat::code_get_extra(obj, extra_index_, &via_api) == 0 &&
+                        via_api == mark && compat::code_extra_inline(probe, extra_index_) == mark;
+        compat::code_set_extra(obj, extra_index_, nullptr);
+        Py_DECREF(probe);
+    }
     return true;
 }
 

@@ -31,8 +31,13 @@ public:
     // without co_qualname; null: the plain co_name there).
     uint32_t id_for_code(PyCodeObject* code, PyFrameObject* frame = nullptr) {
         void* extra = nullptr;
-        if (compat::code_get_extra(reinterpret_cast<PyObject*>(code), extra_index_, &extra) == 0 &&
-            extra != nullptr) {
+        if (inline_extra_) [[likely]] {
+            extra = compat::code_extra_inline(code, extra_index_);
+        } else if (compat::code_get_extra(reinterpret_cast<PyObject*>(code), extra_index_,
+                                          &extra) != 0) {
+            extra = nullptr;
+        }
+        if (extra != nullptr) [[likely]] {
             return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(extra) - 1);
         }
         return define_code(code, frame);
@@ -77,6 +82,7 @@ private:
 
     Py_ssize_t extra_index_ = -1;
     compat::Qualnames qualnames_;
+    bool inline_extra_ = false;  // compat::code_extra_inline() reads what the API writes
     std::vector<format::FuncDef> defs_;
     std::unordered_map<const PyMethodDef*, uint32_t> cfuncs_;
     CacheSlot cache_[kCacheSlots];

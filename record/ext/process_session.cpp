@@ -154,9 +154,9 @@ uint64_t Session::ticks_for_ns(int64_t ns) const {
                                  static_cast<long double>(ns));
 }
 
-Session& Session::instance() {
-    static Session* s = new Session();  // leaked on purpose: see the header
-    return *s;
+Session& Session::create_instance() {
+    s_instance_ = new Session();  // leaked on purpose: see the header (GIL held)
+    return *s_instance_;
 }
 
 bool Session::create_process_dir(const std::string& parent_key) {

@@ -34,7 +34,11 @@ struct StartOptions {
 
 class Session {
 public:
-    static Session& instance();
+    // Inline, no guard: the hooks call this per event. Created at first use (module import).
+    static Session& instance() {
+        if (s_instance_ != nullptr) [[likely]] return *s_instance_;
+        return create_instance();
+    }
 
     // Starts recording this process into a new folder of `trace_dir` and hooks every thread
     // (those already running and those started later). False (after one warning line) if
@@ -75,6 +79,8 @@ public:
 
 private:
     Session() = default;
+    static Session& create_instance();
+    static inline Session* s_instance_ = nullptr;  // leaked on purpose: see above
     bool create_process_dir(const std::string& parent_key);
     bool register_process_hooks();  // atexit + os.register_at_fork, once per process
     void unhook_all();

@@ -152,6 +152,7 @@ bool ThreadRecorder::flush(bool last) {
         return false;
     }
     ++seq_;
+    recorded_ += count_;
     count_ = 0;
     pending_.clear();
     renamed_ = false;
@@ -189,7 +190,9 @@ void ThreadRecorder::close_open_frames(uint64_t tick) {
 
 void ThreadRecorder::release_buffers() {
     events_.reset();
+    recorded_ += count_;
     count_ = 0;
+    flush_tick_ = 0;  // append() takes its slow path, which drops (no buffer)
     std::vector<uint32_t>().swap(stack_);
     std::vector<uint64_t>().swap(defined_);
     std::vector<uint32_t>().swap(pending_);

@@ -95,7 +95,7 @@ public:
     }
     // Call/return events so far (distinguishes consecutive unwinding of one exception);
     // memory events do not count (an unwinding exception allocates traceback objects).
-    uint64_t event_serial() const { return recorded_ + dropped_ - memory_events_; }
+    uint64_t event_serial() const { return recorded_events() + dropped_ - memory_events_; }
 
     // ---- markers (cold path): appended here, written with the thread's next chunk.
     void add_marker(format::Marker m);
@@ -125,7 +125,7 @@ public:
 
     const format::ThreadInfo& info() const { return info_; }
     bool refresh_name();  // true when the thread's name changed since the last ThreadInfo sent
-    uint64_t recorded_events() const { return recorded_; }
+    uint64_t recorded_events() const { return recorded_ + count_; }
     uint64_t dropped_events() const { return dropped_; }
 
 private:
@@ -140,17 +140,16 @@ private:
         static int depth = 0;
         return depth;
     }
+    // One compare-and-branch pair per event: a recorder without a buffer (ended, abandoned)
+    // has flush_tick_ = 0, so it also takes the slow path, where flush() refuses (!alive_).
     void append(uint64_t tick, uint32_t arg, format::EventKind kind) {
-        if (__builtin_expect(count_ == kCapacity || tick >= flush_tick_, 0) && !flush(false)) {
-            ++dropped_;
-            return;
-        }
-        if (events_ == nullptr) {
-            ++dropped_;
-            return;
+        if (count_ == kCapacity || tick >= flush_tick_) [[unlikely]] {
+            if (events_ == nullptr || !flush(false)) {
+                ++dropped_;
+                return;
+            }
         }
         events_[count_++] = format::RawEvent{tick, arg, static_cast<uint32_t>(kind)};
-        ++recorded_;
     }
     // The file is opened for each write and closed right after, never kept open: thousands
     // of threads cost no descriptors, a program that closes descriptors it does not know
@@ -168,7 +167,7 @@ private:
     std::vector<uint32_t> stack_;
     std::vector<uint64_t> defined_;  // bitset over function ids already defined in this file
     std::vector<uint32_t> pending_;  // ids whose FuncDef goes into the next chunk
-    uint64_t recorded_ = 0;
+    uint64_t recorded_ = 0;  // events appended before the current buffer (+ count_: all)
     uint64_t dropped_ = 0;
     uint64_t memory_events_ = 0;  // Alloc/Free events among recorded_ + dropped_
     // cold
