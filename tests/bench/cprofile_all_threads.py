@@ -1,8 +1,9 @@
 """cProfile on every thread, the reference ftrace is compared with.
 
 `python -m cProfile` profiles only the thread that runs the script, so on a program whose work
-happens in worker threads it measures almost nothing. ftrace traces every thread; for a fair
-comparison this runs the program like `python -m cProfile -o OUT prog.py args` does, but with one
+happens in worker threads it measures almost nothing (up to 3.11; from 3.12 cProfile uses
+sys.monitoring, which sees every thread). ftrace traces every thread; for a fair comparison this
+runs the program like `python -m cProfile -o OUT prog.py args` does, but on 3.8-3.11 with one
 cProfile.Profile per thread (started by threading.setprofile when the thread starts), all dumped
 into OUT at exit.
 
@@ -31,13 +32,18 @@ def main():
 
     main_prof = cProfile.Profile()
     profiles.append(main_prof)
-    threading.setprofile(start_in_thread)
+    # From 3.12 cProfile runs on sys.monitoring, which is interpreter-wide: the one Profile
+    # already sees every thread (and a second one cannot be enabled).
+    per_thread = sys.version_info < (3, 12)
+    if per_thread:
+        threading.setprofile(start_in_thread)
     main_prof.enable()
     try:
         runpy.run_path(sys.argv[0], run_name="__main__")
     finally:
         main_prof.disable()
-        threading.setprofile(None)
+        if per_thread:
+            threading.setprofile(None)
         stats = None
         with lock:
             for prof in profiles:
