@@ -151,6 +151,9 @@ def main():
     ap.add_argument("--programs", default=None,
                     help="comma-separated subset of: " + ",".join(CALL_HEAVY + MIXED))
     ap.add_argument("--modes", default=None, help="comma-separated subset of: " + ",".join(MODES))
+    ap.add_argument("--scale", type=float, default=None,
+                    help="program size (default 2; --quick 0.5; work grows faster than linearly "
+                         "in it for some programs)")
     ap.add_argument("--no-rss-check", action="store_true",
                     help="skip the flat-memory check (RSS at two trace lengths)")
     args = ap.parse_args()
@@ -160,7 +163,7 @@ def main():
     if not os.access(ftrace, os.X_OK):
         sys.exit("run.py: no ftrace binary at %s (build it, or pass --ftrace)" % ftrace)
     runs = args.runs or (3 if args.quick else 5)
-    scale = 0.5 if args.quick else 2.0
+    scale = args.scale or (0.5 if args.quick else 2.0)
     programs = args.programs.split(",") if args.programs else CALL_HEAVY + MIXED
     modes = args.modes.split(",") if args.modes else list(MODES)
     if "untraced" not in modes:
@@ -174,7 +177,7 @@ def main():
 
     line, version = machine_line(py)
     print(line)
-    print("runs per program and mode: %d%s" % (runs, " (quick: scale %.1f)" % scale if args.quick else ""))
+    print("runs per program and mode: %d, program scale %.1f%s" % (runs, scale, " (quick)" if args.quick else ""))
     sys.stdout.flush()
 
     work = tempfile.mkdtemp(prefix="ftrace-bench-")
