@@ -21,8 +21,8 @@
 //    PyThreadState_GetUnchecked (3.13+), _PyThreadState_UncheckedGet before
 //  - a type's own dict: tp_dict (3.8-3.11); 3.12+ keeps static builtin types' dicts in the
 //    interpreter (tp_dict is NULL there), PyType_GetDict reads both
-//  - exception markers: a one-shot C trace function (3.8-3.11), sys.monitoring PY_UNWIND
-//    (3.12+), see event_hooks.cpp
+//  - exception markers: exception_capture_trace.cpp (3.8-3.11, a one-shot C trace function)
+//    or exception_capture_monitoring.cpp (3.12+, sys.monitoring RAISE), see exception_capture.h
 //  - mechanisms that exist only from some version on are per-version files, chosen per build in
 //    record/CMakeLists.txt: eval_frame_hook.cpp (3.9+) or eval_frame_hook_unavailable.cpp,
 //    monitoring_hook.cpp (3.12+) or monitoring_hook_unavailable.cpp; the frame hook's

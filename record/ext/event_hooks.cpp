@@ -1,5 +1,7 @@
 #include "event_hooks.h"
 
+#include "exception_capture.h"
+
 #include <exception>
 
 #include "clock.h"
@@ -531,8 +533,6 @@ PyObject* make_function(PyMethodDef* def, const char* module) {
 
 }  // namespace
 
-void install_exception_hooks();
-void uninstall_exception_hooks();
 
 format::MarkerField text_field(const char* key, std::string value) {
     format::MarkerField f;
@@ -616,17 +616,8 @@ void uninstall() {
 //
 // A marker when an exception is first seen on a thread; every later sighting of the same
 // exception is recognized and skipped, so an exception is one marker however many frames it
-// travels through. Sightings:
-//   3.12+     sys.monitoring RAISE, in every frame the exception enters (the frame that raised
-//             it, then each caller it propagates to); a bare `raise`, `finally` and `with`
-//             re-raise it without a RAISE (RERAISE, not needed: the traceback shows the path).
-//   3.8-3.11  CPython hides the exception from profile functions, but reports it to a *trace*
-//             function (PyTrace_EXCEPTION) in the frame it enters. So when a C function called
-//             from Python raises (PyTrace_C_EXCEPTION; full mode) or a frame is left by an
-//             exception (return with a NULL result), a C trace function is installed for that
-//             one next event and removes itself. Exceptions raised by Python code itself (a
-//             `raise` statement, an operator) and caught in the same frame are never reported
-//             to a profile function: not seen.
+// travels through. How an exception is seen depends on the version (exception_capture.h):
+// sys.monitoring RAISE on 3.12+, a one-shot trace function on 3.8-3.11.
 
 namespace {
 
@@ -652,6 +643,8 @@ void remember_sighting(ThreadRecorder* rec, PyObject* value, PyObject* tb) {
     rec->last_exc_tb_lasti = t != nullptr ? t->tb_lasti : -1;
 }
 
+}  // namespace
+
 // `value` (with its `type` and current traceback `tb`) seen in the frame of `func_id`.
 void record_exception(ThreadRecorder* rec, PyObject* type, PyObject* value, PyObject* tb,
                       uint64_t tick, uint32_t func_id) {
@@ -676,208 +669,6 @@ void record_exception(ThreadRecorder* rec, PyObject* type, PyObject* value, PyOb
     m.fields.push_back(
         text_field("function", func_id < reg.size() ? reg.def(func_id).qualname : "?"));
     rec->add_marker(std::move(m));
-}
-
-#if PY_VERSION_HEX < 0x030C0000
-struct PendingSighting {
-    ThreadRecorder* rec = nullptr;
-    uint64_t tick = 0;
-    uint32_t func_id = UINT32_MAX;
-};
-PendingSighting g_pending;  // GIL-protected: set and consumed on the same thread
-
-int exc_trace(PyObject*, PyFrameObject*, int what, PyObject* arg) {
-    PyEval_SetTrace(nullptr, nullptr);  // one event only
-    PendingSighting p = g_pending;
-    g_pending = PendingSighting{};
-    if (what != PyTrace_EXCEPTION || p.rec == nullptr || hook::current_recorder() != p.rec ||
-        !p.rec->recording() || arg == nullptr || !PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) < 3) {
-        return 0;  // the exception went back into C code, which handled it
-    }
-    ErrorGuard guard;
-    PyObject* tb = PyTuple_GET_ITEM(arg, 2);
-    // Raised right here (its traceback starts in this frame): this frame's function, whatever
-    // armed the trace function; else the function of the frame it came out of.
-    const bool raised_here = !PyTraceBack_Check(tb) ||
-                             reinterpret_cast<PyTracebackObject*>(tb)->tb_next == nullptr;
-    try {
-        record_exception(p.rec, PyTuple_GET_ITEM(arg, 0), PyTuple_GET_ITEM(arg, 1), tb, p.tick,
-                         raised_here ? p.rec->top_python_id() : p.func_id);
-    } catch (const std::exception& e) {
-        Session::instance().fail(std::string("cannot record an exception: ") + e.what());
-    }
-    return 0;
-}
-
-// The exception (raised in or leaving the frame of `func_id`) is reported to exc_trace by the
-// frame it enters next.
-void arm_exc_trace(ThreadRecorder* rec, uint64_t tick, uint32_t func_id) {
-    PyThreadState* ts = PyThreadState_Get();
-    if (ts->c_tracefunc == exc_trace && g_pending.rec == rec) {
-        return;  // still armed by the frame the exception left on its way into this C call
-    }
-    if (ts->c_tracefunc != nullptr && ts->c_tracefunc != exc_trace) return;  // a debugger's
-    g_pending = PendingSighting{rec, tick, func_id};
-    PyEval_SetTrace(exc_trace, nullptr);
-}
-#else
-// 3.12+: sys.monitoring hands the exception to RAISE callbacks. With the Monitoring mechanism
-// its own RAISE callback reports it (monitoring_hook.cpp); with the others (eval-frame,
-// FTRACE_HOOK=setprofile) ours below does, under a tool id no other tool holds.
-int g_tool_id = -1;
-PyObject* g_raise_callback = nullptr;  // kept forever
-bool g_warned_no_tool = false;
-
-// RAISE(code, instruction_offset, exception)
-PyObject* raise_callback(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-    ThreadRecorder* rec = hook::current_recorder();
-    if (rec == nullptr || !rec->recording() || nargs < 3 || !PyCode_Check(args[0]) ||
-        !Session::instance().active()) {
-        Py_RETURN_NONE;
-    }
-    note_raise(rec, clock::now(), args[0], args[2]);
-    Py_RETURN_NONE;
-}
-
-PyMethodDef raise_def = {"_ftrace_raise", reinterpret_cast<PyCFunction>(
-                             reinterpret_cast<void (*)()>(raise_callback)),
-                         METH_FASTCALL, "ftrace: exception markers (sys.monitoring RAISE)"};
-
-PyObject* monitoring() {  // sys.monitoring (new reference, or null)
-    PyObject* sys_mon = PySys_GetObject("monitoring");  // borrowed
-    Py_XINCREF(sys_mon);
-    return sys_mon;
-}
-
-long raise_event(PyObject* mon) {
-    PyObject* events = PyObject_GetAttrString(mon, "events");
-    PyObject* v = events != nullptr ? PyObject_GetAttrString(events, "RAISE") : nullptr;
-    long e = v != nullptr ? PyLong_AsLong(v) : -1;
-    Py_XDECREF(v);
-    Py_XDECREF(events);
-    return e;
-}
-
-void install_raise_monitoring() {
-    if (g_tool_id >= 0) return;
-    PyObject* mon = monitoring();
-    if (mon == nullptr) return;
-    const long event = raise_event(mon);
-    if (g_raise_callback == nullptr) g_raise_callback = PyCFunction_New(&raise_def, nullptr);
-    // We start before the program, so whatever id we hold, the program can no longer take.
-    // First the ids no tool is assigned (4, 3), then OPTIMIZER, PROFILER, COVERAGE, DEBUGGER:
-    // the ids well-known tools ask for come last. 6 and 7 are sys.setprofile's and settrace's.
-    for (int id : {4, 3, 5, 2, 1, 0}) {
-        if (event < 0 || g_raise_callback == nullptr) break;
-        PyObject* holder = PyObject_CallMethod(mon, "get_tool", "i", id);
-        const bool free_id = holder == Py_None;
-        Py_XDECREF(holder);
-        if (!free_id) continue;
-        PyObject* r = PyObject_CallMethod(mon, "use_tool_id", "is", id, "ftrace");
-        if (r == nullptr) {  // taken meanwhile
-            PyErr_Clear();
-            continue;
-        }
-        Py_DECREF(r);
-        r = PyObject_CallMethod(mon, "register_callback", "ilO", id, event, g_raise_callback);
-        Py_XDECREF(r);
-        r = r != nullptr ? PyObject_CallMethod(mon, "set_events", "il", id, event) : nullptr;
-        if (r == nullptr) {
-            PyErr_Clear();
-            PyObject* f = PyObject_CallMethod(mon, "free_tool_id", "i", id);
-            Py_XDECREF(f);
-            break;
-        }
-        Py_DECREF(r);
-        g_tool_id = id;
-        break;
-    }
-    PyErr_Clear();
-    Py_DECREF(mon);
-    if (g_tool_id < 0 && !g_warned_no_tool) {
-        g_warned_no_tool = true;
-        warn("every sys.monitoring tool id is taken by other tools; exception markers are not "
-             "recorded");
-    }
-}
-
-void uninstall_raise_monitoring() {
-    if (g_tool_id < 0) return;
-    PyObject* mon = monitoring();
-    if (mon != nullptr) {
-        const long event = raise_event(mon);
-        PyObject* r = PyObject_CallMethod(mon, "set_events", "ii", g_tool_id, 0);
-        Py_XDECREF(r);
-        if (event >= 0) {
-            r = PyObject_CallMethod(mon, "register_callback", "ilO", g_tool_id, event, Py_None);
-            Py_XDECREF(r);
-        }
-        r = PyObject_CallMethod(mon, "free_tool_id", "i", g_tool_id);
-        Py_XDECREF(r);
-        Py_DECREF(mon);
-    }
-    PyErr_Clear();
-    g_tool_id = -1;
-}
-#endif
-
-}  // namespace
-
-void install_exception_hooks() {
-#if PY_VERSION_HEX >= 0x030C0000
-    if (g_mechanism == Mechanism::Monitoring) return;  // its own RAISE reports them
-    ErrorGuard guard;
-    install_raise_monitoring();
-#endif
-}
-
-void uninstall_exception_hooks() {
-#if PY_VERSION_HEX >= 0x030C0000
-    ErrorGuard guard;
-    uninstall_raise_monitoring();
-#endif
-}
-
-void note_raise(ThreadRecorder* rec, uint64_t tick, PyObject* code, PyObject* exc) {
-#if PY_VERSION_HEX >= 0x030C0000
-    if (rec == nullptr || !rec->recording() || code == nullptr || !PyCode_Check(code) ||
-        exc == nullptr || !Session::instance().active()) {
-        return;
-    }
-    ErrorGuard guard;
-    try {
-        const uint32_t id =
-            Session::instance().registry().id_for_code(reinterpret_cast<PyCodeObject*>(code));
-        PyObject* tb = PyException_GetTraceback(exc);  // new reference (or null)
-        record_exception(rec, reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc, tb, tick, id);
-        Py_XDECREF(tb);
-    } catch (const std::exception& e) {
-        Session::instance().fail(std::string("cannot record an exception: ") + e.what());
-    }
-#else
-    (void)rec;
-    (void)tick;
-    (void)code;
-    (void)exc;
-#endif
-}
-
-void note_unwind(ThreadRecorder* rec, uint64_t tick) {
-#if PY_VERSION_HEX < 0x030C0000
-    arm_exc_trace(rec, tick, rec->top_python_id());
-#else
-    (void)rec;
-    (void)tick;  // 3.12+: RAISE in the caller's frame reports it
-#endif
-}
-
-void note_c_raise(ThreadRecorder* rec, uint64_t tick) {
-#if PY_VERSION_HEX < 0x030C0000
-    arm_exc_trace(rec, tick, rec->top_python_id());
-#else
-    (void)rec;
-    (void)tick;  // 3.12+: RAISE in the calling frame reports it
-#endif
 }
 
 }  // namespace ftrace::record::events
