@@ -214,7 +214,6 @@ void ThreadRecorder::restart_in_child(format::ThreadInfo info, uint64_t tick) {
     count_ = 0;
     recorded_ = 0;
     dropped_ = 0;
-    memory_events_ = 0;
     defined_.clear();
     pending_.clear();
     markers_.clear();  // the parent's: already (or never) written by the parent

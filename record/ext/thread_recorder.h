@@ -68,7 +68,6 @@ public:
         do {
             const uint32_t part = bytes > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(bytes);
             append(tick, part, kind);
-            ++memory_events_;
             bytes -= part;
         } while (bytes > 0);
     }
@@ -93,9 +92,6 @@ public:
         }
         return UINT32_MAX;
     }
-    // Call/return events so far (distinguishes consecutive unwinding of one exception);
-    // memory events do not count (an unwinding exception allocates traceback objects).
-    uint64_t event_serial() const { return recorded_events() + dropped_ - memory_events_; }
 
     // ---- markers (cold path): appended here, written with the thread's next chunk.
     void add_marker(format::Marker m);
@@ -169,7 +165,6 @@ private:
     std::vector<uint32_t> pending_;  // ids whose FuncDef goes into the next chunk
     uint64_t recorded_ = 0;  // events appended before the current buffer (+ count_: all)
     uint64_t dropped_ = 0;
-    uint64_t memory_events_ = 0;  // Alloc/Free events among recorded_ + dropped_
     // cold
     bool alive_ = true;  // false once the last chunk is written or the recorder abandoned
     format::ThreadInfo info_;
