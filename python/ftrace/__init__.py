@@ -38,8 +38,11 @@ def _require_recorder():
     return _ftrace
 
 
+EXCEPTION_MODES = ("auto", "all", "none")
+
+
 def start(trace_dir, _include_open_frames=True, children=True, python_only=False,
-          memory=False, memory_threshold=None):
+          memory=False, memory_threshold=None, exceptions="auto"):
     """Start recording this process into ``trace_dir`` (created if missing).
 
     Returns True when recording, False when it could not start (a warning line on stderr
@@ -49,14 +52,21 @@ def start(trace_dir, _include_open_frames=True, children=True, python_only=False
     this one run untraced. With ``python_only``, only Python frames are recorded (no C
     calls), at a fraction of the cost. ``memory=True`` also records allocations and frees
     (a Memory track) and allocations of at least ``memory_threshold`` bytes (default 1 MiB)
-    as LargeAlloc markers.
+    as LargeAlloc markers. ``exceptions`` chooses the exception markers: ``"auto"`` (every
+    exception on 3.12+; on 3.8-3.11 those leaving a function or raised by a built-in function),
+    ``"all"`` (every exception; on 3.8-3.11 through a trace function that slows the program
+    down, see the README), ``"none"``.
     """
     ext = _require_recorder()
     threshold = ext.DEFAULT_MEMORY_THRESHOLD if memory_threshold is None else memory_threshold
     if int(threshold) < 1:
         raise ValueError("memory_threshold must be at least 1 byte, got %r" % (threshold,))
+    if exceptions not in EXCEPTION_MODES:
+        raise ValueError("exceptions must be one of %s, got %r"
+                         % (", ".join(EXCEPTION_MODES), exceptions))
     started = ext.start(os.path.abspath(os.fspath(trace_dir)), _include_open_frames,
-                        bool(children), bool(python_only), bool(memory), int(threshold))
+                        bool(children), bool(python_only), bool(memory), int(threshold),
+                        exceptions)
     if started:
         _wrap_process_exits()
     return started
@@ -84,19 +94,21 @@ class trace(object):
 
     ``with ftrace.trace("t.dir"): work()`` or ``@ftrace.trace("t.dir")``. Recording starts on
     entry and stops on exit; when the process is already being recorded (``ftrace record``)
-    it just continues, and is not stopped on exit. ``memory``/``memory_threshold``: as for
-    ``start``.
+    it just continues, and is not stopped on exit. ``memory``/``memory_threshold``/
+    ``exceptions``: as for ``start``.
     """
 
-    def __init__(self, trace_dir, memory=False, memory_threshold=None):
+    def __init__(self, trace_dir, memory=False, memory_threshold=None, exceptions="auto"):
         self.trace_dir = trace_dir
         self.memory = memory
         self.memory_threshold = memory_threshold
+        self.exceptions = exceptions
         self._started = []
 
     def __enter__(self):
         started = not is_active() and start(self.trace_dir, memory=self.memory,
-                                            memory_threshold=self.memory_threshold)
+                                            memory_threshold=self.memory_threshold,
+                                            exceptions=self.exceptions)
         self._started.append(started)
         return self
 
@@ -148,7 +160,8 @@ class region(object):
         return False
 
 
-def _autostart(trace_dir, children=True, python_only=False, memory=False, memory_threshold=None):
+def _autostart(trace_dir, children=True, python_only=False, memory=False, memory_threshold=None,
+               exceptions="auto"):
     """Called by the bootstrap (sitecustomize) of ``ftrace record``, before user code.
 
     Raises ImportError when this interpreter has no recorder; never raises otherwise.
@@ -157,7 +170,8 @@ def _autostart(trace_dir, children=True, python_only=False, memory=False, memory
     if not trace_dir:
         return False
     started = start(trace_dir, _include_open_frames=False, children=children,
-                    python_only=python_only, memory=memory, memory_threshold=memory_threshold)
+                    python_only=python_only, memory=memory, memory_threshold=memory_threshold,
+                    exceptions=exceptions)
     if started:
         _flush_on_sigterm()
     return started

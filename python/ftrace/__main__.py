@@ -8,7 +8,10 @@ import os
 import sys
 import time
 
+from ftrace import EXCEPTION_MODES as _EXCEPTION_MODES  # runpy imported the package already
+
 USAGE = """usage: python -m ftrace [-o DIR] [--memory [--memory-threshold BYTES]]
+                        [--exceptions auto|all|none]
                         (script.py | -m module | -c code) [args...]
 
 Run a Python program under ftrace, like `ftrace record python3 ...`.
@@ -18,11 +21,15 @@ options:
   --memory                   also record allocations (Memory track, LargeAlloc markers)
   --memory-threshold BYTES   smallest allocation shown as a LargeAlloc marker
                              (default 1M; suffixes K, M, G = KiB, MiB, GiB)
+  --exceptions MODE          exception markers: auto (default; every exception on 3.12+,
+                             on 3.8-3.11 those leaving a function or raised by a built-in),
+                             all (every exception; slower on 3.8-3.11), none
   -h, --help                 show this help
 
 examples:
   python -m ftrace app.py --arg
   python -m ftrace --memory --memory-threshold 256K app.py
+  python -m ftrace --exceptions all app.py
   python -m ftrace -o trace.dir -m mypackage.tool
   python -m ftrace -c "import json; json.dumps([1, 2])"
 """
@@ -30,6 +37,7 @@ examples:
 
 _memory = False
 _memory_threshold = None
+_exceptions = "auto"
 
 
 def _fail(text):
@@ -55,7 +63,7 @@ def parse_bytes(text):
 
 def _parse(argv):
     out_dir = None
-    global _memory, _memory_threshold
+    global _memory, _memory_threshold, _exceptions
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -78,6 +86,20 @@ def _parse(argv):
             _memory_threshold = parse_bytes(value)
             if _memory_threshold is None:
                 _fail("--memory-threshold: %r is not a size (e.g. 1048576, 512K, 1M)" % value)
+            continue
+        if a == "--exceptions" or a.startswith("--exceptions="):
+            if "=" in a:
+                value = a.split("=", 1)[1]
+                i += 1
+            elif i + 1 < len(argv):
+                value = argv[i + 1]
+                i += 2
+            else:
+                value = ""
+                i += 1
+            if value not in _EXCEPTION_MODES:
+                _fail("--exceptions needs one of %s, got %r" % (", ".join(_EXCEPTION_MODES), value))
+            _exceptions = value
             continue
         if a in ("-o", "--output"):
             if i + 1 >= len(argv):
@@ -140,6 +162,7 @@ def _trace_children(trace_dir):
     os.environ["PYTHONPATH"] = boot + (os.pathsep + old if old else "")
     os.environ["FTRACE_DIR"] = os.path.abspath(trace_dir)
     os.environ["FTRACE_PKGROOT"] = pkgroot
+    os.environ["FTRACE_EXCEPTIONS"] = _exceptions
     if _memory:
         os.environ["FTRACE_MEMORY"] = "1"
         if _memory_threshold is not None:
@@ -211,7 +234,7 @@ def main():
     atexit.register(_final_line)  # registered first: runs after the recorder's last flush
     _trace_children(trace_dir)
     ftrace.start(trace_dir, _include_open_frames=False, memory=_memory,
-                 memory_threshold=_memory_threshold)
+                 memory_threshold=_memory_threshold, exceptions=_exceptions)
     this_file = os.path.abspath(__file__)
     try:
         if kind == "script":

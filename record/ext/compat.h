@@ -21,8 +21,10 @@
 //    PyThreadState_GetUnchecked (3.13+), _PyThreadState_UncheckedGet before
 //  - a type's own dict: tp_dict (3.8-3.11); 3.12+ keeps static builtin types' dicts in the
 //    interpreter (tp_dict is NULL there), PyType_GetDict reads both
-//  - exception markers: exception_capture_trace.cpp (3.8-3.11, a one-shot C trace function)
-//    or exception_capture_monitoring.cpp (3.12+, sys.monitoring RAISE), see exception_capture.h
+//  - exception markers: exception_capture_trace.cpp (3.8-3.11, a one-shot C trace function,
+//    or with --exceptions all one per thread for the whole run: set_trace_of, 3.9+ for threads
+//    other than the calling one) or exception_capture_monitoring.cpp (3.12+, sys.monitoring RAISE),
+//    see exception_capture.h
 //  - mechanisms that exist only from some version on are per-version files, chosen per build in
 //    record/CMakeLists.txt: eval_frame_hook.cpp (3.9+) or eval_frame_hook_unavailable.cpp,
 //    monitoring_hook.cpp (3.12+) or monitoring_hook_unavailable.cpp; the frame hook's
@@ -195,6 +197,51 @@ inline bool set_profile_of(PyThreadState* ts, Py_tracefunc func, PyObject* obj) 
     return true;
 #endif
 }
+
+#if PY_VERSION_HEX < 0x030C0000
+// --exceptions all (exception_capture_trace.cpp, 3.8-3.11 only): a C trace function on each
+// traced thread. Another thread's: _PyEval_SetTrace (3.9+); 3.8 cannot keep its process-wide
+// tracing counter right for another thread, so there only the calling thread is reached.
+inline bool set_trace_of(PyThreadState* ts, Py_tracefunc func, PyObject* obj) {
+#if PY_VERSION_HEX >= 0x03090000
+    if (_PyEval_SetTrace(ts, func, obj) < 0) {
+        PyErr_Clear();
+        return false;
+    }
+    return true;
+#else
+    if (ts != PyThreadState_Get()) return false;
+    PyEval_SetTrace(func, obj);
+    return true;
+#endif
+}
+
+// Removes `func` as trace function from every thread that has it (3.8: the calling one).
+inline void clear_trace_everywhere(Py_tracefunc func) {
+    PyThreadState* self = PyThreadState_Get();
+#if PY_VERSION_HEX >= 0x03090000
+    PyInterpreterState* interp = PyThreadState_GetInterpreter(self);
+    for (PyThreadState* ts = PyInterpreterState_ThreadHead(interp); ts != nullptr;
+         ts = PyThreadState_Next(ts)) {
+        if (ts->c_tracefunc == func && _PyEval_SetTrace(ts, nullptr, nullptr) < 0) PyErr_Clear();
+    }
+#else
+    if (self->c_tracefunc == func) PyEval_SetTrace(nullptr, nullptr);
+#endif
+}
+
+// Stops LINE events for `frame` (its f_trace_lines): a trace function that wants exceptions
+// only is then not called per line. 3.11's frame object is internal (pycore_frame.h, C only):
+// its f_trace_lines follows f_lineno, checked in eval_frame_layout_check.c.
+inline void disable_line_events(PyFrameObject* frame) {
+#if PY_VERSION_HEX >= 0x030B0000
+    constexpr size_t kTraceLinesOffset = 5 * sizeof(void*) + sizeof(int);
+    reinterpret_cast<char*>(frame)[kTraceLinesOffset] = 0;
+#else
+    frame->f_trace_lines = 0;
+#endif
+}
+#endif
 
 inline unsigned long thread_ident(PyThreadState* ts) { return ts->thread_id; }
 

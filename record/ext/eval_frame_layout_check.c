@@ -30,6 +30,10 @@ _Static_assert(sizeof(((struct _PyInterpreterFrame*)0)->owner) == 1, "owner is n
 _Static_assert(offsetof(struct _frame, f_frame) == 3 * sizeof(void*), "compat.h: f_frame moved");
 _Static_assert(offsetof(struct _PyInterpreterFrame, f_code) == 4 * sizeof(void*),
                "compat.h: f_code moved");
+/* compat.h disable_line_events(): frame->f_trace_lines written in place on 3.11. */
+_Static_assert(offsetof(struct _frame, f_trace_lines) == 5 * sizeof(void*) + sizeof(int),
+               "compat.h: f_trace_lines moved");
+_Static_assert(sizeof(((struct _frame*)0)->f_trace_lines) == 1, "f_trace_lines is not a char");
 #endif
 _Static_assert(FRAME_OWNED_BY_GENERATOR == 1, "eval_frame_compat.h: FRAME_OWNED_BY_GENERATOR");
 #endif

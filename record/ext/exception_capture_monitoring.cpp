@@ -122,6 +122,7 @@ void uninstall_raise_monitoring() {
 }  // namespace
 
 void install_exception_hooks() {
+    if (g_exception_mode == ExceptionMode::None) return;
     if (g_mechanism == Mechanism::Monitoring) return;  // its own RAISE reports them
     ErrorGuard guard;
     install_raise_monitoring();
@@ -132,8 +133,12 @@ void uninstall_exception_hooks() {
     uninstall_raise_monitoring();
 }
 
+// --exceptions all is the default here: RAISE already reports every exception.
+void hook_thread_exceptions(PyThreadState*) {}
+void unhook_current_thread_exceptions() {}
+
 void note_raise(ThreadRecorder* rec, uint64_t tick, PyObject* code, PyObject* exc) {
-    if (rec == nullptr || !rec->recording() || code == nullptr || !PyCode_Check(code) ||
+    if (g_exception_mode == ExceptionMode::None || rec == nullptr || !rec->recording() || code == nullptr || !PyCode_Check(code) ||
         exc == nullptr || !Session::instance().active()) {
         return;
     }

@@ -1,10 +1,13 @@
 // Exception capture on 3.8-3.11 (built instead of exception_capture_monitoring.cpp there;
 // record/CMakeLists.txt). CPython hides the exception from profile functions but reports it to
-// a *trace* function (PyTrace_EXCEPTION) in the frame it enters: when a C function called from
-// Python raises (PyTrace_C_EXCEPTION) or a frame is left by an exception, a C trace function is
-// armed for that one next event and removes itself. An exception raised by Python code itself
-// (a `raise` statement, an operator) and caught in the same frame is never reported to a
-// profile function: not seen (a whole-run trace function costs x1.8-x4.4, see the README).
+// a *trace* function (PyTrace_EXCEPTION) in every frame it enters.
+//  - default (--exceptions auto): when a C function called from Python raises
+//    (PyTrace_C_EXCEPTION) or a frame is left by an exception, a C trace function is armed for
+//    that one next event and removes itself: nothing per call. An exception raised by Python
+//    code itself (a `raise` statement, an operator) and caught in the same frame is not seen.
+//  - --exceptions all: a C trace function on every traced thread for the whole run sees every
+//    exception; CPython then runs every instruction through its tracing path (costs time,
+//    measured in the README), so it is opt-in.
 #include "event_hooks.h"
 #include "exception_capture.h"
 
@@ -24,6 +27,43 @@ static_assert(PY_VERSION_HEX < 0x030C0000,
 namespace ftrace::record::events {
 
 namespace {
+
+bool g_warned_trace_taken = false;
+bool g_warned_other_thread = false;
+
+// --exceptions all: the whole-run trace function. Every event but EXCEPTION returns at once;
+// CALL also switches off the frame's LINE events, so the function is not called per line.
+int all_exc_trace(PyObject*, PyFrameObject* frame, int what, PyObject* arg) {
+    if (what != PyTrace_EXCEPTION) [[likely]] {
+        if (what == PyTrace_CALL) {
+            compat::disable_line_events(frame);
+            if (!Session::instance().active()) PyEval_SetTrace(nullptr, nullptr);  // stopped
+        }
+        return 0;
+    }
+    const uint64_t tick = clock::now();
+    if (!Session::instance().active()) {
+        PyEval_SetTrace(nullptr, nullptr);
+        return 0;
+    }
+    ThreadRecorder* rec = hook::current_recorder();
+    if (rec == nullptr || !rec->recording() || arg == nullptr || !PyTuple_Check(arg) ||
+        PyTuple_GET_SIZE(arg) < 3) {
+        return 0;
+    }
+    ErrorGuard guard;
+    try {
+        // The function of the frame it is seen in: where it was raised when first seen (later
+        // sightings, as it travels out, continue the first one's marker).
+        const uint32_t func_id =
+            Session::instance().registry().id_for_code(compat::frame_code(frame), frame);
+        record_exception(rec, PyTuple_GET_ITEM(arg, 0), PyTuple_GET_ITEM(arg, 1),
+                         PyTuple_GET_ITEM(arg, 2), tick, func_id);
+    } catch (const std::exception& e) {
+        Session::instance().fail(std::string("cannot record an exception: ") + e.what());
+    }
+    return 0;
+}
 
 struct PendingSighting {
     ThreadRecorder* rec = nullptr;
@@ -69,16 +109,44 @@ void arm_exc_trace(ThreadRecorder* rec, uint64_t tick, uint32_t func_id) {
 
 }  // namespace
 
-void install_exception_hooks() {}
-void uninstall_exception_hooks() {}
+void install_exception_hooks() {}  // per thread: hook_thread_exceptions
+
+void uninstall_exception_hooks() {
+    compat::clear_trace_everywhere(all_exc_trace);  // 3.8: other threads remove theirs (above)
+}
+
+void hook_thread_exceptions(PyThreadState* ts) {
+    if (g_exception_mode != ExceptionMode::All || ts->c_tracefunc == all_exc_trace) return;
+    if (ts->c_tracefunc != nullptr) {
+        if (!g_warned_trace_taken) {
+            g_warned_trace_taken = true;
+            warn("--exceptions all: a thread already has a trace function (a debugger or "
+                 "coverage tool); exceptions raised and caught in one function are not seen "
+                 "on it");
+        }
+        return;
+    }
+    if (!compat::set_trace_of(ts, all_exc_trace, nullptr) && !g_warned_other_thread) {
+        g_warned_other_thread = true;
+        warn("--exceptions all: on Python 3.8 threads already running when tracing starts "
+             "cannot be given the trace function; exceptions raised and caught in one "
+             "function are not seen on them");
+    }
+}
+
+void unhook_current_thread_exceptions() {
+    if (PyThreadState_Get()->c_tracefunc == all_exc_trace) PyEval_SetTrace(nullptr, nullptr);
+}
 
 void note_raise(ThreadRecorder*, uint64_t, PyObject*, PyObject*) {}  // no RAISE before 3.12
 
 void note_unwind(ThreadRecorder* rec, uint64_t tick) {
+    if (g_exception_mode != ExceptionMode::Auto) return;  // all: the trace function sees it
     arm_exc_trace(rec, tick, rec->top_python_id());
 }
 
 void note_c_raise(ThreadRecorder* rec, uint64_t tick) {
+    if (g_exception_mode != ExceptionMode::Auto) return;
     arm_exc_trace(rec, tick, rec->top_python_id());
 }
 

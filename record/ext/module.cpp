@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "event_hooks.h"
+#include "exception_capture.h"
 #include "memory_hooks.h"
 #include "process_session.h"
 #include "thread_recorder.h"
@@ -20,8 +21,18 @@ PYBIND11_MODULE(_ftrace, m) {
     m.def(
         "start",
         [](const std::string& trace_dir, bool include_open_frames, bool children,
-           bool python_only, bool memory, uint64_t memory_threshold) {
+           bool python_only, bool memory, uint64_t memory_threshold,
+           const std::string& exceptions) {
+            using ftrace::record::events::ExceptionMode;
             ftrace::record::StartOptions options;
+            if (exceptions == "all") {
+                options.exceptions = ExceptionMode::All;
+            } else if (exceptions == "none") {
+                options.exceptions = ExceptionMode::None;
+            } else if (exceptions != "auto") {
+                throw py::value_error("exceptions must be 'auto', 'all' or 'none', got '" +
+                                      exceptions + "'");
+            }
             options.include_open_frames = include_open_frames;
             options.follow_children = children;
             options.python_only = python_only;
@@ -32,12 +43,15 @@ PYBIND11_MODULE(_ftrace, m) {
         py::arg("trace_dir"), py::arg("include_open_frames") = false, py::arg("children") = true,
         py::arg("python_only") = false, py::arg("memory") = false,
         py::arg("memory_threshold") = ftrace::record::memory::kDefaultLargeThreshold,
+        py::arg("exceptions") = "auto",
         "Start recording this process into TRACE_DIR/p<pid>-<ns>/. Returns False (after one "
         "warning line on stderr) if tracing could not start. include_open_frames: record the "
         "frames already open on every thread as calls at the start. children=False: fork "
         "children run untraced. python_only: Python frames only, no C calls (cheaper). "
         "memory: record allocations and frees (Memory counter) and allocations of at least "
-        "memory_threshold bytes as LargeAlloc markers.");
+        "memory_threshold bytes as LargeAlloc markers. exceptions: 'auto' (markers for the "
+        "exceptions this interpreter reports at no cost per call), 'all' (every exception; on "
+        "3.8-3.11 a trace function on every thread, which costs time), 'none'.");
     m.attr("DEFAULT_MEMORY_THRESHOLD") = ftrace::record::memory::kDefaultLargeThreshold;
     m.def(
         "memory_stats",

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "event_hooks.h"
+#include "exception_capture.h"
 #include "process_session.h"
 #include "py_util.h"
 #include "thread_binding.h"
@@ -197,7 +198,8 @@ bool install(bool python_only, std::string& error) {
               register_callback(tool, kPyUnwind, &py_return_def) &&
               register_callback(tool, kRaise, &raise_def);
     long events = (1L << kPyStart) | (1L << kPyResume) | (1L << kPyThrow) | (1L << kPyReturn) |
-                  (1L << kPyYield) | (1L << kPyUnwind) | (1L << kRaise);
+                  (1L << kPyYield) | (1L << kPyUnwind);
+    if (events::g_exception_mode != events::ExceptionMode::None) events |= 1L << kRaise;
     if (!python_only) {
         ok = ok && register_callback(tool, kCall, &call_def) &&
              register_callback(tool, kCReturn, &c_return_def) &&

@@ -282,6 +282,7 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
         next_index_ = 0;
         g_mechanism = mechanism;
         g_python_only = options.python_only;
+        events::g_exception_mode = options.exceptions;
         if (mechanism == Mechanism::Monitoring && !monitoring_hook::install(options.python_only, why)) {
             warn(why + "; this process runs untraced");
             return false;

@@ -11,6 +11,7 @@
 
 #include "chunk.h"
 #include "chunk_writer.h"
+#include "exception_capture.h"
 #include "func_registry.h"
 #include "thread_recorder.h"
 
@@ -30,6 +31,8 @@ struct StartOptions {
     // `memory_threshold` bytes also get a LargeAlloc marker.
     bool memory = false;
     uint64_t memory_threshold = 0;
+    // --exceptions: which exceptions get markers (exception_capture.h).
+    events::ExceptionMode exceptions = events::ExceptionMode::Auto;
 };
 
 class Session {

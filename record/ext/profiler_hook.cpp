@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "event_hooks.h"
+#include "exception_capture.h"
 #include "hook_mechanism.h"
 #include "process_session.h"
 #include "thread_binding.h"
@@ -177,6 +178,7 @@ Py_tracefunc per_thread_hook() {
 }
 
 bool install_on_current_thread(const std::shared_ptr<ThreadRecorder>& rec) {
+    events::hook_thread_exceptions(PyThreadState_Get());
     if (binds_by_tls(g_mechanism)) {
         t_recorder = rec.get();  // the session's recorder list keeps it alive
         return true;
@@ -193,10 +195,12 @@ bool install_on_thread(PyThreadState* ts, const std::shared_ptr<ThreadRecorder>&
     if (h == nullptr) return false;
     bool ok = compat::set_profile_of(ts, per_thread_hook(), reinterpret_cast<PyObject*>(h));
     Py_DECREF(h);
+    if (ok) events::hook_thread_exceptions(ts);
     return ok;
 }
 
 void uninstall_current_thread() {
+    events::unhook_current_thread_exceptions();
     t_recorder = nullptr;
     Py_tracefunc f = compat::profile_func_of(PyThreadState_Get());
     if (f == profile_hook || f == noop_hook || f == bind_hook) {

@@ -204,6 +204,7 @@ int run_record(const RecordOptions& opts) {
     ::setenv("FTRACE_DIR", abs_dir.c_str(), 1);
     ::setenv("FTRACE_PKGROOT", pkgroot.c_str(), 1);
     ::setenv("FTRACE_MODE", opts.python_only ? "python-only" : "full", 1);
+    ::setenv("FTRACE_EXCEPTIONS", opts.exceptions.c_str(), 1);
     // The bootstrap of every traced process reads these (children inherit them).
     if (opts.memory) {
         ::setenv("FTRACE_MEMORY", "1", 1);

@@ -14,6 +14,7 @@ struct RecordOptions {
     bool python_only = false;          // Python frames only (FTRACE_MODE=python-only)
     bool memory = false;               // --memory
     uint64_t memory_threshold = 0;     // --memory-threshold (0: the recorder's default)
+    std::string exceptions = "auto";   // --exceptions auto|all|none (FTRACE_EXCEPTIONS)
 };
 
 // "1048576", "512K", "1M", "2G", "1MiB" (binary units) -> bytes; false if not a size >= 1.

@@ -40,6 +40,9 @@ CALL_HEAVY = ["oo_sim", "recursive_search", "numeric_loops", "generator_pipeline
               "methods_properties"]
 MIXED = ["mixed_app"]
 MODES = ["untraced", "python-only", "full", "noop-setprofile", "cprofile"]
+# Only when asked for (--modes): `--exceptions all` (every exception's marker; on 3.8-3.11 a
+# trace function on every thread) with the full and the python-only recording.
+EXTRA_MODES = ["full-exc-all", "python-only-exc-all"]
 TOTALS_RE = re.compile(r"^totals: .*?(\d+) events, .*?$", re.M)
 
 
@@ -97,9 +100,11 @@ def command_for(mode, py, ftrace, prog, scale, work):
     trace_dir = os.path.join(work, "trace.dir")
     argv = [ftrace, "record", "-o", trace_dir]
     env = {}
-    if mode == "python-only":
+    if mode.startswith("python-only"):
         argv.append("--python-only")
-    elif mode == "noop-setprofile":
+    if mode.endswith("-exc-all"):
+        argv += ["--exceptions", "all"]
+    if mode == "noop-setprofile":
         env["FTRACE_HOOK"] = "noop-setprofile"  # the recorder's benchmark reference hook
     return argv + ["--"] + target, env, trace_dir
 
@@ -150,7 +155,8 @@ def main():
                     help="smaller programs and 3 runs (a smoke check, not for the README)")
     ap.add_argument("--programs", default=None,
                     help="comma-separated subset of: " + ",".join(CALL_HEAVY + MIXED))
-    ap.add_argument("--modes", default=None, help="comma-separated subset of: " + ",".join(MODES))
+    ap.add_argument("--modes", default=None, help="comma-separated, of: " + ",".join(MODES + EXTRA_MODES)
+                    + " (default: " + ",".join(MODES) + ")")
     ap.add_argument("--scale", type=float, default=None,
                     help="program size (default 2; --quick 0.5; work grows faster than linearly "
                          "in it for some programs)")
@@ -172,7 +178,7 @@ def main():
         if p not in CALL_HEAVY + MIXED:
             sys.exit("run.py: unknown program %r" % p)
     for m in modes:
-        if m not in MODES:
+        if m not in MODES + EXTRA_MODES:
             sys.exit("run.py: unknown mode %r" % m)
 
     line, version = machine_line(py)

@@ -9,7 +9,9 @@ What each interpreter lets ftrace see (README, "What a profile shows") is spelle
                sees C calls: full mode, and --python-only on 3.8 (profile hook); not under the
                frame-evaluation hook (--python-only on 3.9-3.11). A `raise` statement, an operator,
                a call of a class (int("x")) or a throw() caught in the same function raise
-               nothing a profile function is told about."""
+               nothing a profile function is told about.
+  --exceptions all   every exception on every version (3.8-3.11: a whole-run trace function).
+  --exceptions none  no exception marker at all."""
 import json
 import shutil
 
@@ -22,18 +24,27 @@ PROGRAM = HERE / "programs" / "exceptions_prog.py"
 ALL_HOWS = {"stmt-here", "op-here", "type-here", "cfunc-here", "thrown-here", "escaped"}
 
 
-def visible_hows(version, python_only):
-    if version >= (3, 12):
+def visible_hows(version, python_only, exceptions="auto"):
+    if exceptions == "none":
+        return set()
+    if version >= (3, 12) or exceptions == "all":
         return ALL_HOWS
     if python_only and version >= (3, 9):  # frame-evaluation hook: no C calls seen at all
         return {"escaped"}
     return {"escaped", "cfunc-here"}
 
 
-@pytest.fixture(scope="module", params=["full", "python-only"])
+# (mode, --exceptions)
+MODES = {"full": ("full", "auto"), "python-only": ("python-only", "auto"),
+         "full-all": ("full", "all"), "python-only-all": ("python-only", "all"),
+         "full-none": ("full", "none")}
+
+
+@pytest.fixture(scope="module", params=list(MODES))
 def recorded(request, ftrace_module, test_interpreter):
     ft = ftrace_module
     mode = request.param
+    calls, exceptions = MODES[mode]
     prog_dir = ft.workdir / ("exc-" + mode)
     prog_dir.mkdir()
     prog = prog_dir / "exceptions_prog.py"
@@ -41,7 +52,7 @@ def recorded(request, ftrace_module, test_interpreter):
     untraced = ft.run_untraced(prog, ["expected-untraced.json"])
     assert untraced.returncode == 0, untraced.describe()
     out = ft.workdir / ("exc-" + mode + ".dir")
-    options = ["--python-only"] if mode == "python-only" else []
+    options = (["--python-only"] if calls == "python-only" else []) + ["--exceptions", exceptions]
     r = run([ft.binary, "record", "-o", out, *options, "--", ft.python, prog, "expected.json"],
             cwd=prog_dir)
     assert r.returncode == 0, r.describe()
@@ -50,7 +61,8 @@ def recorded(request, ftrace_module, test_interpreter):
     assert raised == json.loads((prog_dir / "expected-untraced.json").read_text())["raised"]
     profile, _ = ft.convert_load(out, ft.workdir / ("exc-" + mode + ".json"))
     return {"raised": raised, "profile": profile, "record": r, "untraced": untraced,
-            "version": test_interpreter.version[:2], "python_only": mode == "python-only"}
+            "version": test_interpreter.version[:2], "python_only": calls == "python-only",
+            "exceptions": exceptions}
 
 
 def test_profile_valid_and_output_unchanged(recorded):
@@ -70,7 +82,14 @@ def test_one_marker_per_visible_exception(recorded):
     got = [[d["type_"], d["message"], d["function"]]
            for *_, d in markers(recorded["profile"], "MainThread", "Exception")
            if d["function"] in functions]
-    visible = visible_hows(recorded["version"], recorded["python_only"])
+    visible = visible_hows(recorded["version"], recorded["python_only"], recorded["exceptions"])
     want = [[type_, message, function] for type_, message, function, how in raised
             if how in visible]
     assert got == want
+
+
+def test_no_exception_markers_with_none(recorded):
+    if recorded["exceptions"] != "none":
+        pytest.skip("--exceptions none only")
+    for t in recorded["profile"]["threads"]:
+        assert not markers(recorded["profile"], t["name"], "Exception"), t["name"]

@@ -59,3 +59,23 @@ def test_usage_errors(ftrace, env):
     assert r.returncode == 2 and "missing program" in r.err
     r = run([ftrace.python, "-m", "ftrace", "--help"], env=env)
     assert r.returncode == 0 and "python -m ftrace" in r.out
+    r = run([ftrace.python, "-m", "ftrace", "--exceptions", "most", "-c", "pass"], env=env)
+    assert r.returncode == 2 and "--exceptions needs one of auto, all, none" in r.err, r.describe()
+
+
+@pytest.mark.parametrize("exceptions", ["all", "none"])
+def test_exceptions_option(ftrace, env, exceptions):
+    # A `raise` caught in the same function: seen on every version with all, on none with none.
+    code = ("def f():\n    try:\n        raise ValueError('caught here')\n"
+            "    except ValueError:\n        return 1\nprint(f())\n")
+    out = ftrace.workdir / "m.dir"
+    r = run([ftrace.python, "-m", "ftrace", "-o", out, "--exceptions", exceptions, "-c", code],
+            cwd=ftrace.workdir, env=env)
+    assert r.returncode == 0 and r.out == "1\n", r.describe()
+    profile, _ = ftrace.convert_load(out)
+    assert_valid(profile)
+    got = [(d["type_"], d["message"], d["function"])
+           for t in profile["threads"] for d in t["markers"]["data"]
+           if isinstance(d, dict) and d.get("type") == "Exception"]
+    want = [("ValueError", "caught here", "f")] if exceptions == "all" else []
+    assert got == want

@@ -41,7 +41,7 @@ def _ftrace_forget_environment():
     # --no-children: this process is the only one traced; its children get the environment
     # they would have had without ftrace.
     for name in ("FTRACE_DIR", "FTRACE_PKGROOT", "FTRACE_CHILDREN", "FTRACE_MODE",
-                 "FTRACE_MEMORY", "FTRACE_MEMORY_THRESHOLD"):
+                 "FTRACE_MEMORY", "FTRACE_MEMORY_THRESHOLD", "FTRACE_EXCEPTIONS"):
         os.environ.pop(name, None)
     original = os.environ.pop("FTRACE_ORIG_PYTHONPATH", None)
     if original is None:
@@ -59,6 +59,7 @@ def _ftrace_start(here):
     children = os.environ.get("FTRACE_CHILDREN", "1") != "0"
     python_only = os.environ.get("FTRACE_MODE") == "python-only"  # ftrace record --python-only
     memory = os.environ.get("FTRACE_MEMORY") == "1"  # ftrace record --memory
+    exceptions = os.environ.get("FTRACE_EXCEPTIONS") or "auto"  # ftrace record --exceptions
     try:
         memory_threshold = int(os.environ.get("FTRACE_MEMORY_THRESHOLD", ""))
     except ValueError:
@@ -79,7 +80,7 @@ def _ftrace_start(here):
                 sys.path.remove(pkgroot)
             except ValueError:
                 pass
-        ftrace._autostart(trace_dir, children, python_only, memory, memory_threshold)
+        ftrace._autostart(trace_dir, children, python_only, memory, memory_threshold, exceptions)
     except ImportError:
         _ftrace_untraced_warning()
     except Exception:
