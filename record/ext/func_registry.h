@@ -46,24 +46,14 @@ public:
     // `func` must satisfy PyCFunction_Check.
     uint32_t id_for_cfunction(PyObject* func) {
         const PyMethodDef* ml = reinterpret_cast<PyCFunctionObject*>(func)->m_ml;
-        CacheSlot& slot = cache_[(reinterpret_cast<uintptr_t>(ml) >> 4) % kCacheSlots];
-        if (slot.key == ml) return slot.id;
-        uint32_t id = lookup_cfunction(func, ml);
-        slot.key = ml;
-        slot.id = id;
-        return id;
+        return cached(ml, [&] { return lookup_cfunction(func, ml); });
     }
 
     // `descr` must be a method descriptor (PyMethodDescr_Type), e.g. list.append as
     // sys.monitoring's CALL event reports `lst.append(x)`; same id as its bound form.
     uint32_t id_for_method_descr(PyObject* descr) {
         const PyMethodDef* ml = reinterpret_cast<PyMethodDescrObject*>(descr)->d_method;
-        CacheSlot& slot = cache_[(reinterpret_cast<uintptr_t>(ml) >> 4) % kCacheSlots];
-        if (slot.key == ml) return slot.id;
-        uint32_t id = lookup_method_descr(descr, ml);
-        slot.key = ml;
-        slot.id = id;
-        return id;
+        return cached(ml, [&] { return lookup_method_descr(descr, ml); });
     }
 
     const format::FuncDef& def(uint32_t id) const { return defs_[id]; }
@@ -75,6 +65,18 @@ private:
         uint32_t id = 0;
     };
     static constexpr size_t kCacheSlots = 1024;
+
+    // C functions by their PyMethodDef (a bound method and its descriptor share it): a small
+    // direct-mapped cache in front of `lookup` (which fills cfuncs_ and may throw).
+    template <typename Lookup>
+    uint32_t cached(const PyMethodDef* ml, Lookup&& lookup) {
+        CacheSlot& slot = cache_[(reinterpret_cast<uintptr_t>(ml) >> 4) % kCacheSlots];
+        if (slot.key == ml) [[likely]] return slot.id;
+        const uint32_t id = lookup();
+        slot.key = ml;
+        slot.id = id;
+        return id;
+    }
 
     uint32_t define_code(PyCodeObject* code, PyFrameObject* frame);
     uint32_t lookup_cfunction(PyObject* func, const PyMethodDef* ml);

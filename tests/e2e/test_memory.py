@@ -180,3 +180,46 @@ def test_python_m_and_api_memory(ftrace, test_python):
     profile, _ = ftrace.convert_load(ftrace.workdir / "m.dir")
     assert_valid(profile)
     assert large_allocs(profile) == [(3 << 20) + 1]
+
+
+
+NON_ASCII_PROG = r'''
+import json, sys, threading
+try:
+    import ftrace
+except ImportError:  # untraced
+    ftrace = None
+
+def work():
+    threading.current_thread().name = "wörker-✓-😀-\udcff"  # every flush reads the new name
+    print("héllo ✓ 😀")
+    if ftrace:
+        for _ in range(3):
+            ftrace.flush()  # chunk writes (and name refreshes) while --memory counts
+
+th = threading.Thread(target=work)
+th.start()
+th.join()
+print("main ✓")
+if ftrace:
+    json.dump(ftrace._ftrace.memory_stats(), open(sys.argv[1], "w"))
+'''
+
+
+def test_non_ascii_text_is_not_cached_in_program_strings(ftrace):
+    # Thread names and printed text are encoded by the recorder itself: reading them must not
+    # make CPython cache a UTF-8 copy inside the program's str objects (an allocation the
+    # program never made: counted as untracked while a chunk is written).
+    prog = ftrace.write_program(NON_ASCII_PROG)
+    rec = ftrace.record(prog, ["stats.json"], options=["--memory"])
+    plain = ftrace.run_untraced(prog, ["plain.json"])
+    assert rec.record.stdout == plain.stdout, rec.record.describe()
+    st = json.loads((prog.parent / "stats.json").read_text())
+    assert st["installed"] and st["untracked"] == 0 and st["lost_events"] == 0, st
+    profile, _ = ftrace.convert_load(rec.trace_dir)
+    assert_valid(profile)
+    names = [t["name"] for t in profile["threads"]]
+    assert "wörker-✓-😀-?" in names, names  # a lone surrogate has no UTF-8 form
+    texts = [d["text"] for t in profile["threads"] for d in t["markers"]["data"]
+             if isinstance(d, dict) and d.get("type") == "Print"]
+    assert sorted(texts) == ["héllo ✓ 😀", "main ✓"], texts

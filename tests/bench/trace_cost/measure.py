@@ -1,5 +1,6 @@
-"""What a whole-run C trace function costs on CPython 3.8-3.11 (README, "Exceptions": why
-ftrace does not offer one to see every raised exception there).
+"""What a whole-run C trace function costs by itself on CPython 3.8-3.11 (README,
+"Exceptions": what `--exceptions all` pays there to see every raised exception; run.py's
+full-exc-all and python-only-exc-all modes measure it together with the recording).
 
     python3 tests/bench/trace_cost/measure.py ~/.pyenv/versions/3.11.7/bin/python3 ...
 
