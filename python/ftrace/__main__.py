@@ -61,6 +61,20 @@ def parse_bytes(text):
     return n if 1 <= n < (1 << 63) else None
 
 
+def _value(argv, i, names, missing):
+    """The value of option argv[i] if it is one of ``names`` ("--opt VALUE", "--opt=VALUE";
+    "-o VALUE" for short names) as (value, index after it); None if argv[i] is another one."""
+    a = argv[i]
+    for name in names:
+        if a == name:
+            if i + 1 >= len(argv):
+                _fail(missing)
+            return argv[i + 1], i + 2
+        if name.startswith("--") and a.startswith(name + "="):
+            return a.split("=", 1)[1], i + 1
+    return None
+
+
 def _parse(argv):
     out_dir = None
     global _memory, _memory_threshold, _exceptions
@@ -74,42 +88,26 @@ def _parse(argv):
             _memory = True
             i += 1
             continue
-        if a == "--memory-threshold" or a.startswith("--memory-threshold="):
-            if "=" in a:
-                value = a.split("=", 1)[1]
-                i += 1
-            elif i + 1 < len(argv):
-                value = argv[i + 1]
-                i += 2
-            else:
-                _fail("--memory-threshold needs a size in bytes (e.g. 1048576, 512K, 1M)")
+        got = _value(argv, i, ("--memory-threshold",),
+                     "--memory-threshold needs a size in bytes (e.g. 1048576, 512K, 1M)")
+        if got is not None:
+            value, i = got
             _memory_threshold = parse_bytes(value)
             if _memory_threshold is None:
                 _fail("--memory-threshold: %r is not a size (e.g. 1048576, 512K, 1M)" % value)
             continue
-        if a == "--exceptions" or a.startswith("--exceptions="):
-            if "=" in a:
-                value = a.split("=", 1)[1]
-                i += 1
-            elif i + 1 < len(argv):
-                value = argv[i + 1]
-                i += 2
-            else:
-                value = ""
-                i += 1
+        modes = ", ".join(_EXCEPTION_MODES)
+        got = _value(argv, i, ("--exceptions",), "--exceptions needs one of %s" % modes)
+        if got is not None:
+            value, i = got
             if value not in _EXCEPTION_MODES:
-                _fail("--exceptions needs one of %s, got %r" % (", ".join(_EXCEPTION_MODES), value))
+                _fail("--exceptions needs one of %s, got %r" % (modes, value))
             _exceptions = value
             continue
-        if a in ("-o", "--output"):
-            if i + 1 >= len(argv):
-                _fail("%s needs a directory (try: python -m ftrace -o trace.dir app.py)" % a)
-            out_dir = argv[i + 1]
-            i += 2
-            continue
-        if a.startswith("--output="):
-            out_dir = a.split("=", 1)[1]
-            i += 1
+        got = _value(argv, i, ("-o", "--output"),
+                     "%s needs a directory (try: python -m ftrace -o trace.dir app.py)" % a)
+        if got is not None:
+            out_dir, i = got
             continue
         if a == "--":
             i += 1
