@@ -169,35 +169,11 @@ def _autostart(trace_dir, children=True, python_only=False, memory=False, memory
     _require_recorder()
     if not trace_dir:
         return False
-    started = start(trace_dir, _include_open_frames=False, children=children,
-                    python_only=python_only, memory=memory, memory_threshold=memory_threshold,
-                    exceptions=exceptions)
-    if started:
-        _flush_on_sigterm()
-    return started
-
-
-def _flush_on_sigterm():
-    """Keep the events of processes ended by SIGTERM (multiprocessing.Pool.terminate(),
-    which `with Pool(...)` calls, ends its workers that way).
-
-    Only when SIGTERM has its default disposition: the handler writes the last chunks, then
-    restores the default and re-sends the signal, so the process still dies by SIGTERM.
-    """
-    try:
-        import signal
-
-        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-            return
-
-        def _ftrace_sigterm(signum, frame):
-            stop()
-            signal.signal(signum, signal.SIG_DFL)
-            os.kill(os.getpid(), signum)
-
-        signal.signal(signal.SIGTERM, _ftrace_sigterm)
-    except (ImportError, ValueError, OSError, AttributeError):
-        pass  # no signals here, or not the main thread
+    # SIGTERM (default-handled) is taken care of in the extension: the last events are
+    # written, then the process dies by SIGTERM (record/ext/sigterm_flush.h).
+    return start(trace_dir, _include_open_frames=False, children=children,
+                 python_only=python_only, memory=memory, memory_threshold=memory_threshold,
+                 exceptions=exceptions)
 
 
 _exits_wrapped = False

@@ -24,6 +24,7 @@
 #include "memory_hooks.h"
 #include "profiler_hook.h"
 #include "py_util.h"
+#include "sigterm_flush.h"
 #include "trace_dir.h"
 #include "version.h"
 
@@ -135,10 +136,28 @@ PyObject* py_after_fork_child(PyObject*, PyObject*) {
     Session::instance().after_fork_child();
     Py_RETURN_NONE;
 }
+PyObject* py_before_fork(PyObject*, PyObject*) {
+    sigterm_flush::before_fork();
+    Py_RETURN_NONE;
+}
+PyObject* py_after_fork_parent(PyObject*, PyObject*) {
+    sigterm_flush::after_fork_parent();
+    Py_RETURN_NONE;
+}
 PyMethodDef atexit_def = {"_ftrace_atexit", py_atexit, METH_NOARGS,
                           "ftrace: writes every thread's last chunk"};
 PyMethodDef fork_def = {"_ftrace_after_fork_child", py_after_fork_child, METH_NOARGS,
                         "ftrace: starts the child's own trace files"};
+PyMethodDef before_fork_def = {"_ftrace_before_fork", py_before_fork, METH_NOARGS,
+                               "ftrace: stops the SIGTERM watchdog thread for the fork"};
+PyMethodDef after_fork_parent_def = {"_ftrace_after_fork_parent", py_after_fork_parent,
+                                     METH_NOARGS, "ftrace: restarts the SIGTERM watchdog"};
+
+void stop_for_sigterm() { Session::instance().stop(); }
+// In the SIGTERM handler: the interrupted thread's next event writes the last chunks.
+void poke_for_sigterm() {
+    if (ThreadRecorder* rec = hook::signal_thread_recorder()) rec->request_flush_from_signal();
+}
 
 }  // namespace
 
@@ -197,7 +216,10 @@ bool Session::register_process_hooks() {
     PyObject* os = atexit != nullptr ? PyImport_ImportModule("os") : nullptr;
     PyObject* on_exit = PyCFunction_New(&atexit_def, nullptr);
     PyObject* on_fork = PyCFunction_New(&fork_def, nullptr);
-    bool ok = atexit != nullptr && os != nullptr && on_exit != nullptr && on_fork != nullptr;
+    PyObject* before_fork = PyCFunction_New(&before_fork_def, nullptr);
+    PyObject* fork_parent = PyCFunction_New(&after_fork_parent_def, nullptr);
+    bool ok = atexit != nullptr && os != nullptr && on_exit != nullptr && on_fork != nullptr &&
+              before_fork != nullptr && fork_parent != nullptr;
     if (ok) {
         PyObject* r = PyObject_CallMethod(atexit, "register", "O", on_exit);
         ok = r != nullptr;
@@ -206,7 +228,11 @@ bool Session::register_process_hooks() {
     if (ok) {
         PyObject* reg = PyObject_GetAttrString(os, "register_at_fork");
         if (reg != nullptr) {
-            PyObject* kwargs = Py_BuildValue("{s:O}", "after_in_child", on_fork);
+            // `before`/`after_in_parent`: the SIGTERM watchdog thread is not running while
+            // os.fork() counts threads (sigterm_flush.h).
+            PyObject* kwargs = Py_BuildValue("{s:O,s:O,s:O}", "after_in_child", on_fork,
+                                             "before", before_fork, "after_in_parent",
+                                             fork_parent);
             PyObject* empty = PyTuple_New(0);
             PyObject* r = kwargs && empty ? PyObject_Call(reg, empty, kwargs) : nullptr;
             ok = r != nullptr;
@@ -218,6 +244,8 @@ bool Session::register_process_hooks() {
             PyErr_Clear();  // no fork on this platform
         }
     }
+    Py_XDECREF(fork_parent);
+    Py_XDECREF(before_fork);
     Py_XDECREF(on_fork);
     Py_XDECREF(on_exit);
     Py_XDECREF(os);
@@ -320,6 +348,7 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
             memory::install(options.memory_threshold > 0 ? options.memory_threshold
                                                          : memory::kDefaultLargeThreshold);
         }
+        sigterm_flush::arm(stop_for_sigterm, poke_for_sigterm);
         return true;
     } catch (const std::exception& e) {
         fail(std::string("internal error at start: ") + e.what());
@@ -435,6 +464,13 @@ void Session::unhook_all() {
 }
 
 void Session::stop() {
+    sigterm_flush::stop_begins();
+    stop_recording();
+    // Last: if a SIGTERM is being handled (sigterm_flush.h), the process ends by it here.
+    sigterm_flush::recording_stopped();
+}
+
+void Session::stop_recording() {
     if (deferred_unhook_) finish_deferred_fail();
     if (!active_) return;
     memory::uninstall();  // first: no event may follow the last chunks
@@ -459,6 +495,7 @@ void Session::fail(const std::string& what) {
         warn(what + "; the program continues untraced");
     }
     active_ = false;
+    sigterm_flush::disarm();
     memory::uninstall();  // C only: safe inside an allocator hook
     for (auto& r : recorders_) r->abandon();
     if (ThreadRecorder::python_forbidden() > 0) {
@@ -499,6 +536,8 @@ void Session::end_thread(ThreadRecorder* rec) {
 }
 
 void Session::after_fork_child() {
+    // First: the parent's watchdog thread does not exist here (armed again below).
+    sigterm_flush::after_fork_child();
     if (!active_) return;
     if (!follow_children_) {
         // The child runs untraced: drop what it inherited, write nothing.
@@ -523,7 +562,7 @@ void Session::after_fork_child() {
         }
         recorders_.clear();
         const std::string parent_key = process_.process_key;
-        if (!create_process_dir(parent_key)) return;
+        if (!create_process_dir(parent_key)) return;  // failed: fail() disarmed
         next_index_ = 0;
         if (keep) {
             format::ThreadInfo info = keep->info();
@@ -535,6 +574,7 @@ void Session::after_fork_child() {
             // The child's chunk 0 right away, so even a child killed early is listed.
             keep->flush(false);
         }
+        if (active_) sigterm_flush::arm(stop_for_sigterm, poke_for_sigterm);
     } catch (const std::exception& e) {
         fail(std::string("internal error after fork: ") + e.what());
     }

@@ -47,7 +47,8 @@ public:
     // (those already running and those started later). False (after one warning line) if
     // tracing could not start; the program then runs untraced.
     bool start(const std::string& trace_dir, const StartOptions& options = {});
-    // Writes every thread's buffer as its last chunk, then unhooks everything.
+    // Writes every thread's buffer as its last chunk, then unhooks everything. If a SIGTERM
+    // is being handled (sigterm_flush.h), the process then ends by it.
     void stop();
     // Writes every thread's buffered events (not marked last).
     void flush_all();
@@ -87,6 +88,7 @@ private:
     bool create_process_dir(const std::string& parent_key);
     bool register_process_hooks();  // atexit + os.register_at_fork, once per process
     void unhook_all();
+    void stop_recording();
     std::shared_ptr<ThreadRecorder> register_thread(PyObject* thread_obj, int64_t tid,
                                                     bool ends_at_depth0);
     void hook_running_threads(uint64_t tick, bool include_open_frames);

@@ -225,6 +225,17 @@ ThreadRecorder* current_recorder_unchecked() {
     return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
 }
 
+ThreadRecorder* signal_thread_recorder() {
+    if (binds_by_tls(g_mechanism)) return t_recorder;
+    // Not _PyThreadState_UncheckedGet(): before 3.12 that is the GIL holder, maybe another
+    // thread. PyGILState_GetThisThreadState() reads this thread's TSS slot.
+    PyThreadState* ts = PyGILState_GetThisThreadState();
+    if (ts == nullptr) return nullptr;
+    Py_tracefunc f = compat::profile_func_of(ts);
+    if ((f != profile_hook && f != noop_hook) || ts->c_profileobj == nullptr) return nullptr;
+    return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
+}
+
 PyObject* thread_trampoline() {
     static PyObject* fn = nullptr;  // kept forever: a thread may still be inside it
     if (fn == nullptr) fn = PyCFunction_New(&trampoline_def, nullptr);

@@ -27,6 +27,9 @@ void uninstall_current_thread();
 ThreadRecorder* current_recorder();
 // The same, safe to call where the thread may have no thread state (allocator hooks).
 ThreadRecorder* current_recorder_unchecked();
+// The calling thread's recorder, or null; async-signal-safe (plain reads of this thread's
+// TLS and thread state, which the interrupted thread is not changing meanwhile).
+ThreadRecorder* signal_thread_recorder();
 // The callable given to threading.setprofile (borrowed; lives as long as the process).
 PyObject* thread_trampoline();
 

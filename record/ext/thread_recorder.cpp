@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "process_session.h"
 #include "py_util.h"
+#include "sigterm_flush.h"
 #include "trace_dir.h"
 #include "version.h"
 
@@ -86,6 +87,9 @@ bool ThreadRecorder::refresh_name() {
 }
 
 bool ThreadRecorder::flush(bool last) {
+    // A default-handled SIGTERM arrived: if this thread may run Python code, the process
+    // writes its last events and dies by it right here (does not return then).
+    if (!last && python_forbidden() == 0) sigterm_flush::finish_if_pending();
     if (!alive_) return false;
     struct Depth {
         Depth() { ++flush_depth(); }
@@ -161,6 +165,7 @@ bool ThreadRecorder::flush(bool last) {
         alive_ = false;
         release_buffers();
     }
+    if (python_forbidden() == 0) sigterm_flush::resume_if_due();  // cold: once per chunk
     return true;
 }
 

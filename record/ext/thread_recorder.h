@@ -8,6 +8,7 @@
 // (flush at exit, fork, stop). Flushing never runs Python bytecode, so it cannot hand the GIL
 // to the owner in the middle.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -108,6 +109,12 @@ public:
     const void* last_exc_tb_frame = nullptr;
     int last_exc_tb_lasti = -1;
 
+    // Makes the next event take the slow path (flush()), from a signal handler running on the
+    // owning thread (sigterm_flush.h): one relaxed atomic store.
+    void request_flush_from_signal() {
+        std::atomic_ref<uint64_t>(flush_tick_).store(0, std::memory_order_relaxed);
+    }
+
     // Writes the buffered events as one chunk (a chunk is written even when empty if `last`
     // or if nothing was written yet). `last` ends the thread: the file is closed, the
     // buffer freed, recording stops. False after a write error (the session was failed).
@@ -157,7 +164,8 @@ private:
     // hot
     std::unique_ptr<format::RawEvent[]> events_;
     uint32_t count_ = 0;
-    uint64_t flush_tick_ = UINT64_MAX;  // write the buffer at the first event at/after this tick
+    // Write the buffer at the first event at/after this tick. Also 0 from a signal handler.
+    alignas(std::atomic_ref<uint64_t>::required_alignment) uint64_t flush_tick_ = UINT64_MAX;
     bool recording_ = true;
     bool ends_at_depth0_ = false;
     std::vector<uint32_t> stack_;

@@ -174,14 +174,6 @@ KNOWN_FAILURES: Dict[str, list] = {}
 # Seen failing intermittently (not every run): not strict, so a pass does not fail the suite.
 # (test name, version) -> (reason, substring the test id must contain).
 FLAKY = {
-    ("test_multiprocessing_pool", (3, 8)): (
-        "the traced fork Pool hangs in ~1 of 80 runs under load: a worker blocked (or about to "
-        "block) on the task queue's lock, which the terminating parent holds, gets "
-        "Pool.terminate()'s SIGTERM and never runs a Python-level SIGTERM handler; ftrace installs "
-        "one to write the worker's last events (python/ftrace/__init__.py _flush_on_sigterm). "
-        "Untraced 3.8 with the same handler hangs too (2 in 200 runs; 3.9 1 in 100; none "
-        "without it). Not fixed yet; a candidate: re-deliver SIGTERM from C until the handler runs",
-        "fork"),
     ("test_counter_matches_recorder_accounting", (3, 13)): (
         "the memory hooks count one untracked block on 3.13 in some runs (every run when the "
         "test runs alone; 0 on 3.8-3.12): not investigated yet", ""),
