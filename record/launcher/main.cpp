@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
                      "Which exceptions get markers: auto (default): every exception on Python "
                      "3.12+, on 3.8-3.11 those leaving a function or raised by a built-in "
                      "function; all: every exception (on 3.8-3.11 through a trace function: "
-                     "about 1.2-1.8x the time of auto, see README); none")
+                     "about 1.1-1.5x the time of auto, see README); none")
         ->check(CLI::IsMember({"auto", "all", "none"}))
         ->capture_default_str();
     std::string threshold_text;
