@@ -152,19 +152,25 @@ private:
 
 inline Py_tracefunc profile_func_of(PyThreadState* tstate) { return tstate->c_profilefunc; }
 
+// Calls `f(ts)` for every thread state of the calling thread's interpreter (GIL held).
+template <typename F>
+inline void for_each_thread(F&& f) {
+    for (PyThreadState* ts = PyInterpreterState_ThreadHead(PyThreadState_Get()->interp);
+         ts != nullptr; ts = PyThreadState_Next(ts)) {
+        f(ts);
+    }
+}
+
 // Removes `func` as profile function from every thread of the interpreter that has it
 // (other threads are blocked on the GIL, which the caller holds). On 3.8 only the current
 // thread can be reached; the others ignore events once their recorder is stopped.
 inline void clear_profile_everywhere(Py_tracefunc func) {
-    PyThreadState* self = PyThreadState_Get();
 #if PY_VERSION_HEX >= 0x03090000
-    PyInterpreterState* interp = PyThreadState_GetInterpreter(self);
-    for (PyThreadState* ts = PyInterpreterState_ThreadHead(interp); ts != nullptr;
-         ts = PyThreadState_Next(ts)) {
+    for_each_thread([func](PyThreadState* ts) {
         if (ts->c_profilefunc == func && _PyEval_SetProfile(ts, nullptr, nullptr) < 0) PyErr_Clear();
-    }
+    });
 #else
-    if (self->c_profilefunc == func) PyEval_SetProfile(nullptr, nullptr);
+    if (PyThreadState_Get()->c_profilefunc == func) PyEval_SetProfile(nullptr, nullptr);
 #endif
 }
 
@@ -216,18 +222,12 @@ inline bool set_trace_of(PyThreadState* ts, Py_tracefunc func, PyObject* obj) {
 #endif
 }
 
-// Removes `func` as trace function from every thread that has it (3.8: the calling one).
+// Removes `func` as trace function from every thread that has it (3.8: the calling one,
+// as set_trace_of reaches no other there).
 inline void clear_trace_everywhere(Py_tracefunc func) {
-    PyThreadState* self = PyThreadState_Get();
-#if PY_VERSION_HEX >= 0x03090000
-    PyInterpreterState* interp = PyThreadState_GetInterpreter(self);
-    for (PyThreadState* ts = PyInterpreterState_ThreadHead(interp); ts != nullptr;
-         ts = PyThreadState_Next(ts)) {
-        if (ts->c_tracefunc == func && _PyEval_SetTrace(ts, nullptr, nullptr) < 0) PyErr_Clear();
-    }
-#else
-    if (self->c_tracefunc == func) PyEval_SetTrace(nullptr, nullptr);
-#endif
+    for_each_thread([func](PyThreadState* ts) {
+        if (ts->c_tracefunc == func) set_trace_of(ts, nullptr, nullptr);
+    });
 }
 
 // Stops LINE events for `frame` (its f_trace_lines): a trace function that wants exceptions

@@ -208,32 +208,31 @@ void uninstall_current_thread() {
     }
 }
 
-ThreadRecorder* current_recorder() {
-    if (binds_by_tls(g_mechanism)) return t_recorder;
-    PyThreadState* ts = PyThreadState_Get();
-    Py_tracefunc f = compat::profile_func_of(ts);
-    if ((f != profile_hook && f != noop_hook) || ts->c_profileobj == nullptr) return nullptr;
-    return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
-}
-
-ThreadRecorder* current_recorder_unchecked() {
-    if (binds_by_tls(g_mechanism)) return t_recorder;
-    PyThreadState* ts = compat::current_tstate_unchecked();
+namespace {
+// The recorder of thread state `ts` when the C hook (with its handle) is installed there.
+ThreadRecorder* recorder_of(PyThreadState* ts) {
     if (ts == nullptr) return nullptr;
     Py_tracefunc f = compat::profile_func_of(ts);
     if ((f != profile_hook && f != noop_hook) || ts->c_profileobj == nullptr) return nullptr;
     return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
+}
+}  // namespace
+
+ThreadRecorder* current_recorder() {
+    if (binds_by_tls(g_mechanism)) return t_recorder;
+    return recorder_of(PyThreadState_Get());
+}
+
+ThreadRecorder* current_recorder_unchecked() {
+    if (binds_by_tls(g_mechanism)) return t_recorder;
+    return recorder_of(compat::current_tstate_unchecked());
 }
 
 ThreadRecorder* signal_thread_recorder() {
     if (binds_by_tls(g_mechanism)) return t_recorder;
     // Not _PyThreadState_UncheckedGet(): before 3.12 that is the GIL holder, maybe another
     // thread. PyGILState_GetThisThreadState() reads this thread's TSS slot.
-    PyThreadState* ts = PyGILState_GetThisThreadState();
-    if (ts == nullptr) return nullptr;
-    Py_tracefunc f = compat::profile_func_of(ts);
-    if ((f != profile_hook && f != noop_hook) || ts->c_profileobj == nullptr) return nullptr;
-    return reinterpret_cast<ThreadHandle*>(ts->c_profileobj)->rec;
+    return recorder_of(PyGILState_GetThisThreadState());
 }
 
 PyObject* thread_trampoline() {
