@@ -23,8 +23,11 @@ import sys
 
 try:
     from . import _ftrace
-except ImportError:  # no recorder built for this interpreter
+    _SUBINTERPRETER = False
+except ImportError as _error:  # no recorder built for this interpreter
     _ftrace = None
+    # 3.12+ does not load the extension in a subinterpreter (nor would ftrace record one).
+    _SUBINTERPRETER = "subinterpreter" in str(_error)
 
 __all__ = ["start", "stop", "is_active", "flush", "trace", "marker", "region"]
 
@@ -164,8 +167,11 @@ def _autostart(trace_dir, children=True, python_only=False, memory=False, memory
                exceptions="auto"):
     """Called by the bootstrap (sitecustomize) of ``ftrace record``, before user code.
 
-    Raises ImportError when this interpreter has no recorder; never raises otherwise.
+    Raises ImportError when this interpreter has no recorder; never raises otherwise. A
+    subinterpreter (which also runs sitecustomize) stays untraced, silently.
     """
+    if _SUBINTERPRETER or (_ftrace is not None and not _ftrace.in_main_interpreter()):
+        return False
     _require_recorder()
     if not trace_dir:
         return False

@@ -150,6 +150,20 @@ private:
 #endif
 };
 
+// What _thread does with an exception that ends a thread's function `func` (the current
+// exception): SystemExit is silent, anything else goes to sys.unraisablehook naming `func`.
+inline void report_thread_exception(PyObject* func) {
+    if (PyErr_ExceptionMatches(PyExc_SystemExit)) {
+        PyErr_Clear();
+        return;
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    PyErr_FormatUnraisable("Exception ignored in thread started by %R", func);
+#else
+    _PyErr_WriteUnraisableMsg("in thread started by", func);
+#endif
+}
+
 inline Py_tracefunc profile_func_of(PyThreadState* tstate) { return tstate->c_profilefunc; }
 
 // Calls `f(ts)` for every thread state of the calling thread's interpreter (GIL held).

@@ -40,9 +40,9 @@ inline void record_return(ThreadRecorder* rec, PyObject* result) {
 PyObject* hook(PyThreadState* ts, Frame* frame, int throwflag) {
     ThreadRecorder* rec = t_recorder;
     if (rec == nullptr) [[unlikely]] {
-        // Not bound (yet): look at the way out anyway, since a new thread is bound inside its
-        // first traced frame (Thread.run, by the threading trampoline) and that frame's return
-        // ends the thread's recording. Returns with nothing open are ignored by on_return.
+        // Not bound (yet): look at the way out anyway, since a thread running at start is
+        // bound inside a frame (by bind_hook) whose return may end the thread's recording.
+        // Returns with nothing open are ignored by on_return.
         PyObject* result = g_prev(ts, frame, throwflag);
         record_return(t_recorder, result);
         return result;

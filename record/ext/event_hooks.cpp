@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "hook_mechanism.h"
+#include "module_swap.h"
 #include "process_session.h"
 #include "profiler_hook.h"
 #include "py_util.h"
@@ -37,13 +38,6 @@ Marker make(MarkerKind kind, const char* name, uint64_t start, uint64_t end) {
     m.start_tick = start;
     m.end_tick = end;
     return m;
-}
-
-// Borrowed attribute of a module in sys.modules (null if absent), no bytecode.
-PyObject* module_attr(const char* module, const char* attr) {
-    PyObject* mod = PyDict_GetItemString(PyImport_GetModuleDict(), module);
-    if (mod == nullptr || !PyModule_Check(mod)) return nullptr;
-    return PyDict_GetItemString(PyModule_GetDict(mod), attr);
 }
 
 bool is_plain_value(PyObject* o) {
@@ -397,122 +391,11 @@ PyObject* gc_callbacks_list() {
 }
 
 // ---------------------------------------------------------------------------------------
-// _thread.start_new_thread
-
-PyObject* g_orig_start_new_thread = nullptr;
-PyObject* g_start_new_thread_wrapper = nullptr;
-
-struct ThreadBoot {
-    PyObject_HEAD
-    PyObject* func;  // strong
-};
-PyTypeObject* g_boot_type = nullptr;
-
-PyObject* boot_call(PyObject* self, PyObject* args, PyObject* kwargs) {
-    const uint64_t tick = clock::now();
-    Session& session = Session::instance();
-    std::shared_ptr<ThreadRecorder> rec;
-    if (session.active() && hook::current_recorder() == nullptr) {
-        try {
-            rec = session.register_current_thread(true);
-            if (rec && hook::install_on_current_thread(rec)) {
-                session.thread_started(rec.get(), tick);
-            } else {
-                rec.reset();
-                PyErr_Clear();
-            }
-        } catch (const std::exception& e) {
-            session.fail(std::string("internal error starting a _thread thread: ") + e.what());
-        }
-    }
-    PyObject* result = PyObject_Call(reinterpret_cast<ThreadBoot*>(self)->func, args, kwargs);
-    // A C target (or one whose outermost frame we never saw return) ends here.
-    if (rec && rec->recording() && session.active() && hook::current_recorder() == rec.get()) {
-        ErrorGuard guard;
-        session.end_thread(rec.get());
-    }
-    return result;
-}
-
-void boot_dealloc(PyObject* self) {
-    Py_XDECREF(reinterpret_cast<ThreadBoot*>(self)->func);
-    PyTypeObject* tp = Py_TYPE(self);
-    tp->tp_free(self);
-    Py_DECREF(tp);
-}
-
-PyType_Slot boot_slots[] = {
-    {Py_tp_call, reinterpret_cast<void*>(boot_call)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(boot_dealloc)},
-    {0, nullptr},
-};
-PyType_Spec boot_spec = {"ftrace._ftrace.ThreadBoot", sizeof(ThreadBoot), 0, Py_TPFLAGS_DEFAULT,
-                         boot_slots};
-
-PyObject* start_new_thread_wrapper(PyObject*, PyObject* args) {
-    PyObject* orig = g_orig_start_new_thread;
-    if (orig == nullptr || !Session::instance().active() || !PyTuple_Check(args) ||
-        PyTuple_GET_SIZE(args) < 1 || !PyCallable_Check(PyTuple_GET_ITEM(args, 0)) ||
-        g_boot_type == nullptr) {
-        if (orig == nullptr) orig = module_attr("_thread", "start_new_thread");
-        return PyObject_Call(orig, args, nullptr);  // also produces the original's errors
-    }
-    ThreadBoot* boot = PyObject_New(ThreadBoot, g_boot_type);
-    PyObject* new_args = boot != nullptr ? PyTuple_New(PyTuple_GET_SIZE(args)) : nullptr;
-    if (new_args == nullptr) {
-        Py_XDECREF(reinterpret_cast<PyObject*>(boot));
-        return nullptr;
-    }
-    boot->func = PyTuple_GET_ITEM(args, 0);
-    Py_INCREF(boot->func);
-    PyTuple_SET_ITEM(new_args, 0, reinterpret_cast<PyObject*>(boot));
-    for (Py_ssize_t i = 1; i < PyTuple_GET_SIZE(args); ++i) {
-        PyObject* a = PyTuple_GET_ITEM(args, i);
-        Py_INCREF(a);
-        PyTuple_SET_ITEM(new_args, i, a);
-    }
-    PyObject* result = PyObject_Call(orig, new_args, nullptr);
-    Py_DECREF(new_args);
-    return result;
-}
-
-PyMethodDef start_new_thread_def = {"start_new_thread", start_new_thread_wrapper, METH_VARARGS,
-                                    "_thread.start_new_thread (traced by ftrace)"};
-
-// ---------------------------------------------------------------------------------------
 
 PyTypeObject* make_type(PyType_Spec* spec) {
     PyObject* t = PyType_FromSpec(spec);
     if (t == nullptr) PyErr_Clear();
     return reinterpret_cast<PyTypeObject*>(t);  // kept forever
-}
-
-// Replaces dict[name] (a module's dict) by `wrapper`, keeping the original in `*orig`.
-void swap_in(PyObject* module_dict, const char* name, PyObject* wrapper, PyObject** orig) {
-    if (module_dict == nullptr || wrapper == nullptr || *orig != nullptr) return;
-    PyObject* cur = PyDict_GetItemString(module_dict, name);
-    if (cur == nullptr || cur == wrapper) return;
-    Py_INCREF(cur);
-    if (PyDict_SetItemString(module_dict, name, wrapper) != 0) {
-        Py_DECREF(cur);
-        PyErr_Clear();
-        return;
-    }
-    *orig = cur;
-}
-
-void swap_out(PyObject* module_dict, const char* name, PyObject* wrapper, PyObject** orig) {
-    if (*orig == nullptr) return;
-    if (module_dict != nullptr && PyDict_GetItemString(module_dict, name) == wrapper &&
-        PyDict_SetItemString(module_dict, name, *orig) != 0) {
-        PyErr_Clear();
-    }
-    Py_CLEAR(*orig);
-}
-
-PyObject* module_dict(const char* name) {
-    PyObject* mod = PyDict_GetItemString(PyImport_GetModuleDict(), name);
-    return mod != nullptr && PyModule_Check(mod) ? PyModule_GetDict(mod) : nullptr;
 }
 
 PyObject* builtins_dict() {
@@ -521,14 +404,6 @@ PyObject* builtins_dict() {
     PyObject* d = PyModule_GetDict(b);
     Py_DECREF(b);  // the module lives forever
     return d;
-}
-
-PyObject* make_function(PyMethodDef* def, const char* module) {
-    PyObject* mod = PyUnicode_FromString(module);
-    PyObject* f = mod != nullptr ? PyCFunction_NewEx(def, nullptr, mod) : nullptr;
-    Py_XDECREF(mod);
-    if (f == nullptr) PyErr_Clear();
-    return f;  // kept forever
 }
 
 }  // namespace
@@ -565,20 +440,15 @@ void install() {
     ErrorGuard guard;
     if (g_tap_type == nullptr) g_tap_type = make_type(&tap_spec);
     if (g_loghook_type == nullptr) g_loghook_type = make_type(&loghook_spec);
-    if (g_boot_type == nullptr) g_boot_type = make_type(&boot_spec);
     if (g_print_wrapper == nullptr) g_print_wrapper = make_function(&print_def, "builtins");
     if (g_find_and_load_wrapper == nullptr)
         g_find_and_load_wrapper = make_function(&find_and_load_def, "importlib._bootstrap");
-    if (g_start_new_thread_wrapper == nullptr)
-        g_start_new_thread_wrapper = make_function(&start_new_thread_def, "_thread");
     if (g_gc_callback == nullptr) g_gc_callback = PyCFunction_New(&gc_def, nullptr);
     PyErr_Clear();
 
     swap_in(builtins_dict(), "print", g_print_wrapper, &g_orig_print);
     swap_in(module_dict("_frozen_importlib"), "_find_and_load", g_find_and_load_wrapper,
             &g_orig_find_and_load);
-    swap_in(module_dict("_thread"), "start_new_thread", g_start_new_thread_wrapper,
-            &g_orig_start_new_thread);
     if (PyObject* cbs = gc_callbacks_list()) {
         if (g_gc_callback != nullptr && PySequence_Contains(cbs, g_gc_callback) == 0 &&
             PyList_Append(cbs, g_gc_callback) != 0) {
@@ -596,8 +466,6 @@ void uninstall() {
     swap_out(builtins_dict(), "print", g_print_wrapper, &g_orig_print);
     swap_out(module_dict("_frozen_importlib"), "_find_and_load", g_find_and_load_wrapper,
              &g_orig_find_and_load);
-    swap_out(module_dict("_thread"), "start_new_thread", g_start_new_thread_wrapper,
-             &g_orig_start_new_thread);
     if (PyObject* cbs = gc_callbacks_list()) {
         Py_ssize_t n = PyList_GET_SIZE(cbs);
         for (Py_ssize_t i = n - 1; i >= 0; --i) {

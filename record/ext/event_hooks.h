@@ -10,8 +10,7 @@
 //   import   importlib._bootstrap._find_and_load -> a C wrapper: CPython's import statement
 //            calls it only for modules not yet in sys.modules, i.e. real loads.
 //   GC       a C callback in gc.callbacks.
-//   threads  _thread.start_new_thread -> a C wrapper that installs the recorder in the new
-//            thread (threading.Thread already goes through threading.setprofile).
+//   threads  see thread_start_hook.h (ThreadStart/ThreadEnd are written by the session).
 // The print and import wrappers are C functions called from C, so they add no frame.
 // A marker goes to the calling thread's recorder; threads that are not traced drop it.
 #pragma once

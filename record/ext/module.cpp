@@ -52,6 +52,8 @@ PYBIND11_MODULE(_ftrace, m) {
         "memory_threshold bytes as LargeAlloc markers. exceptions: 'auto' (markers for the "
         "exceptions this interpreter reports at no cost per call), 'all' (every exception; on "
         "3.8-3.11 a trace function on every thread, which costs time), 'none'.");
+    m.def("in_main_interpreter", &ftrace::record::in_main_interpreter,
+          "True in the main interpreter; ftrace does not record subinterpreters.");
     m.attr("DEFAULT_MEMORY_THRESHOLD") = ftrace::record::memory::kDefaultLargeThreshold;
     m.def(
         "memory_stats",

@@ -25,6 +25,7 @@
 #include "profiler_hook.h"
 #include "py_util.h"
 #include "sigterm_flush.h"
+#include "thread_start_hook.h"
 #include "trace_dir.h"
 #include "version.h"
 
@@ -255,10 +256,18 @@ bool Session::register_process_hooks() {
     return ok;
 }
 
+bool in_main_interpreter() { return PyThreadState_Get()->interp == PyInterpreterState_Main(); }
+
 const char* Session::mechanism() const { return mechanism_name(g_mechanism); }
 
 bool Session::start(const std::string& trace_dir, const StartOptions& options) {
     try {
+        if (!in_main_interpreter()) {
+            // The hooks and the recorder's state are the main interpreter's (3.12+ refuses to
+            // load the extension in a subinterpreter at all).
+            warn("ftrace records the main interpreter only; this subinterpreter runs untraced");
+            return false;
+        }
         if (active_) return true;
         if (failed_) return false;
         follow_children_ = options.follow_children;
@@ -331,15 +340,7 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
         if (mechanism == Mechanism::EvalFrame) eval_hook::install();
         hook_running_threads(tick, options.include_open_frames);
         events::install();
-        // New threads: threading calls sys.setprofile(trampoline) in each before Thread.run.
-        // Set as a module attribute (what threading.setprofile does) so no bytecode runs.
-        PyObject* modules = PyImport_GetModuleDict();
-        PyObject* threading = PyDict_GetItemString(modules, "threading");
-        if (threading == nullptr ||
-            PyObject_SetAttrString(threading, "_profile_hook", hook::thread_trampoline()) != 0) {
-            PyErr_Clear();
-            warn("cannot hook new threads; only the main thread is traced");
-        }
+        thread_start_hook::install();
         // Chunk 0 (process and thread details) right away: a process killed before its first
         // buffer fills is still listed, and an unwritable directory is reported at start.
         // Before the memory hooks, which would count the writer's own allocations.
@@ -356,9 +357,15 @@ bool Session::start(const std::string& trace_dir, const StartOptions& options) {
     }
 }
 
-std::shared_ptr<ThreadRecorder> Session::register_current_thread(bool ends_at_depth0) {
+std::shared_ptr<ThreadRecorder> Session::register_current_thread(bool ends_at_depth0,
+                                                                 PyObject* thread_obj) {
     if (!active_) return nullptr;
-    return register_thread(current_thread_object(), os_tid(), ends_at_depth0);
+    if (thread_obj != nullptr) {
+        Py_INCREF(thread_obj);  // register_thread takes a reference
+    } else {
+        thread_obj = current_thread_object();
+    }
+    return register_thread(thread_obj, os_tid(), ends_at_depth0);
 }
 
 std::vector<uint32_t> Session::open_frame_ids(PyFrameObject* frame) {
@@ -455,12 +462,7 @@ void Session::unhook_all() {
     if (g_mechanism == Mechanism::EvalFrame) eval_hook::uninstall();
     if (g_mechanism == Mechanism::Monitoring) monitoring_hook::uninstall();
     hook::uninstall_current_thread();
-    PyObject* hookobj = threading_attr("_profile_hook");
-    if (hookobj != nullptr && hookobj == hook::thread_trampoline()) {
-        PyObject* threading = PyDict_GetItemString(PyImport_GetModuleDict(), "threading");
-        if (threading == nullptr || PyObject_SetAttrString(threading, "_profile_hook", Py_None) != 0)
-            PyErr_Clear();
-    }
+    thread_start_hook::uninstall();
 }
 
 void Session::stop() {

@@ -35,6 +35,9 @@ struct StartOptions {
     events::ExceptionMode exceptions = events::ExceptionMode::Auto;
 };
 
+// True in the main interpreter (the only one ftrace records). GIL held.
+bool in_main_interpreter();
+
 class Session {
 public:
     // Inline, no guard: the hooks call this per event. Created at first use (module import).
@@ -66,7 +69,10 @@ public:
     ThreadRecorder* memory_sink() const;
 
     // Hook support.
-    std::shared_ptr<ThreadRecorder> register_current_thread(bool ends_at_depth0);
+    // The calling thread; `thread_obj` (borrowed) is its threading.Thread if known, else it is
+    // looked up in threading._active.
+    std::shared_ptr<ThreadRecorder> register_current_thread(bool ends_at_depth0,
+                                                            PyObject* thread_obj = nullptr);
     // A thread that began under recording: its ThreadStart marker.
     void thread_started(ThreadRecorder* rec, uint64_t tick);
     void end_thread(ThreadRecorder* rec);  // may free `rec`; writes its ThreadEnd marker

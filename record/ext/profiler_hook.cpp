@@ -45,44 +45,6 @@ PyTypeObject* handle_type() {
     return type;
 }
 
-// threading.setprofile callback: called as (frame, event, arg) at the first event of a new
-// thread (the call of Thread.run).
-PyObject* trampoline(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-    const uint64_t tick = clock::now();
-    Session& session = Session::instance();
-    try {
-        if (!session.active()) {
-            PyEval_SetProfile(nullptr, nullptr);
-            Py_RETURN_NONE;
-        }
-        std::shared_ptr<ThreadRecorder> rec = session.register_current_thread(true);
-        if (!rec || !install_on_current_thread(rec)) {
-            PyEval_SetProfile(nullptr, nullptr);
-            PyErr_Clear();
-            Py_RETURN_NONE;
-        }
-        // Interpreter-wide mechanisms need no profile function: the thread is bound now.
-        if (binds_by_tls(g_mechanism)) PyEval_SetProfile(nullptr, nullptr);
-        session.thread_started(rec.get(), tick);
-        if (nargs >= 2 && PyFrame_Check(args[0]) && PyUnicode_Check(args[1]) &&
-            PyUnicode_CompareWithASCIIString(args[1], "call") == 0) {
-            auto* frame = reinterpret_cast<PyFrameObject*>(args[0]);
-            PyCodeObject* code = compat::frame_code(frame);
-            rec->on_call(tick, session.registry().id_for_code(code, frame), false);
-            if (g_mechanism == Mechanism::Monitoring) t_skip_start = code;
-        }
-    } catch (const std::exception& e) {
-        session.fail(std::string("internal error in the thread hook: ") + e.what());
-    } catch (...) {
-        session.fail("internal error in the thread hook");
-    }
-    Py_RETURN_NONE;
-}
-
-PyMethodDef trampoline_def = {"_ftrace_thread_start", reinterpret_cast<PyCFunction>(
-                                  reinterpret_cast<void (*)()>(trampoline)),
-                              METH_FASTCALL, "ftrace: installs the recorder in a new thread"};
-
 }  // namespace
 
 int profile_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject* arg) {
@@ -233,12 +195,6 @@ ThreadRecorder* signal_thread_recorder() {
     // Not _PyThreadState_UncheckedGet(): before 3.12 that is the GIL holder, maybe another
     // thread. PyGILState_GetThisThreadState() reads this thread's TSS slot.
     return recorder_of(PyGILState_GetThisThreadState());
-}
-
-PyObject* thread_trampoline() {
-    static PyObject* fn = nullptr;  // kept forever: a thread may still be inside it
-    if (fn == nullptr) fn = PyCFunction_New(&trampoline_def, nullptr);
-    return fn;
 }
 
 }  // namespace ftrace::record::hook

@@ -2,9 +2,8 @@
 //
 // Each traced thread has its own profile object, a tiny "ThreadHandle" holding the thread's
 // recorder, so the hook finds its buffer in the `obj` argument: no TLS lookup, no map.
-// New threads get the hook through threading.setprofile(trampoline): the trampoline runs once
-// inside the new thread (at the call of Thread.run), registers it and replaces itself with
-// the C hook.
+// New threads get it from their start function's wrapper (thread_start_hook.h) before their
+// first frame.
 #pragma once
 #include <memory>
 
@@ -30,7 +29,5 @@ ThreadRecorder* current_recorder_unchecked();
 // The calling thread's recorder, or null; async-signal-safe (plain reads of this thread's
 // TLS and thread state, which the interrupted thread is not changing meanwhile).
 ThreadRecorder* signal_thread_recorder();
-// The callable given to threading.setprofile (borrowed; lives as long as the process).
-PyObject* thread_trampoline();
 
 }  // namespace ftrace::record::hook

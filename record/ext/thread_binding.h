@@ -14,9 +14,9 @@ class ThreadRecorder;
 
 inline thread_local ThreadRecorder* t_recorder __attribute__((tls_model("initial-exec"))) = nullptr;
 
-// sys.monitoring may report the start of a new thread's first frame (Thread.run) after the
-// threading trampoline already recorded it (tools are called in id order, the profile
-// trampoline's tool included): the trampoline leaves that frame's code here so the first
+// sys.monitoring may report a frame's start after bind_hook (a one-shot profile function that
+// binds a thread already running at start) recorded it (tools are called in id order, the
+// profile function's tool included): bind_hook leaves that frame's code here so the first
 // PY_START is dropped if it is the same call again.
 inline thread_local void* t_skip_start __attribute__((tls_model("initial-exec"))) = nullptr;
 

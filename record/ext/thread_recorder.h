@@ -33,8 +33,9 @@ public:
     static constexpr int64_t kFlushIntervalNs = 1'000'000'000;
 
     // `thread_obj`: the threading.Thread (new reference, may be null). `ends_at_depth0`: the
-    // thread's recording began at its outermost frame (Thread.run), so the stack becoming
-    // empty again means the thread is finishing.
+    // thread's recording began at its outermost frame (Thread._bootstrap, or the function a
+    // _thread thread was started with), so the stack becoming empty again means the thread
+    // is finishing.
     ThreadRecorder(Session& session, format::ThreadInfo info, PyObject* thread_obj,
                    bool ends_at_depth0);
     ~ThreadRecorder();
