@@ -440,7 +440,11 @@ void install() {
     ErrorGuard guard;
     if (g_tap_type == nullptr) g_tap_type = make_type(&tap_spec);
     if (g_loghook_type == nullptr) g_loghook_type = make_type(&loghook_spec);
-    if (g_print_wrapper == nullptr) g_print_wrapper = make_function(&print_def, "builtins");
+    if (g_print_wrapper == nullptr) {
+        PyObject* b = builtins_dict();
+        g_print_wrapper = make_stand_in(
+            &print_def, b != nullptr ? PyDict_GetItemString(b, "print") : nullptr, "builtins");
+    }
     if (g_find_and_load_wrapper == nullptr)
         g_find_and_load_wrapper = make_function(&find_and_load_def, "importlib._bootstrap");
     if (g_gc_callback == nullptr) g_gc_callback = PyCFunction_New(&gc_def, nullptr);

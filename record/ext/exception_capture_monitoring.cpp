@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "hook_mechanism.h"
+#include "monitoring_hook.h"
 #include "process_session.h"
 #include "profiler_hook.h"
 #include "py_util.h"
@@ -63,10 +64,7 @@ void install_raise_monitoring() {
     if (mon == nullptr) return;
     const long event = raise_event(mon);
     if (g_raise_callback == nullptr) g_raise_callback = PyCFunction_New(&raise_def, nullptr);
-    // We start before the program, so whatever id we hold, the program can no longer take.
-    // First the ids no tool is assigned (4, 3), then OPTIMIZER, PROFILER, COVERAGE, DEBUGGER:
-    // the ids well-known tools ask for come last. 6 and 7 are sys.setprofile's and settrace's.
-    for (int id : {4, 3, 5, 2, 1, 0}) {
+    for (int id : monitoring_hook::kToolIdOrder) {
         if (event < 0 || g_raise_callback == nullptr) break;
         PyObject* holder = PyObject_CallMethod(mon, "get_tool", "i", id);
         const bool free_id = holder == Py_None;

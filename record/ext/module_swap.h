@@ -53,4 +53,20 @@ inline PyObject* make_function(PyMethodDef* def, const char* module) {
     return f;
 }
 
+// A C function object standing in for `orig` (kept forever), or null: named by `def` and, when
+// `orig` is a built-in function, with its docstring and __self__ (its module), so __doc__,
+// __text_signature__, inspect.signature() and __self__ are the original's, as on that version.
+inline PyObject* make_stand_in(PyMethodDef* def, PyObject* orig, const char* module) {
+    PyObject* self = nullptr;
+    if (orig != nullptr && PyCFunction_Check(orig)) {
+        def->ml_doc = reinterpret_cast<PyCFunctionObject*>(orig)->m_ml->ml_doc;
+        self = PyCFunction_GET_SELF(orig);
+    }
+    PyObject* mod = PyUnicode_FromString(module);
+    PyObject* f = mod != nullptr ? PyCFunction_NewEx(def, self, mod) : nullptr;
+    Py_XDECREF(mod);
+    if (f == nullptr) PyErr_Clear();
+    return f;
+}
+
 }  // namespace ftrace::record

@@ -50,11 +50,6 @@ inline bool is_c_callable(PyObject* callable) {
 PyObject* on_py_call(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     const uint64_t tick = clock::now();
     ThreadRecorder* rec = t_recorder;
-    if (t_skip_start != nullptr) [[unlikely]] {
-        const bool same = nargs >= 1 && t_skip_start == args[0];
-        t_skip_start = nullptr;
-        if (same) Py_RETURN_NONE;
-    }
     if (rec != nullptr && rec->recording() && nargs >= 1 && PyCode_Check(args[0])) [[likely]] {
         try {
             rec->on_call(tick,
@@ -164,10 +159,9 @@ bool preferred_for_full() { return true; }
 bool install(bool python_only, std::string& error) {
     if (g_tool >= 0) return true;
     ErrorGuard guard;
-    // PROFILER_ID first, then the other free ids; never one another tool holds.
     int tool = -1;
     std::string held;
-    for (int id : {2, 3, 4, 5, 1, 0}) {
+    for (int id : kToolIdOrder) {
         PyObject* owner = call_monitoring("get_tool", "(i)", id);
         if (owner == nullptr) {
             PyErr_Clear();

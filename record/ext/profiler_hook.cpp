@@ -111,8 +111,9 @@ int noop_hook(PyObject*, PyFrameObject*, int, PyObject*) { return 0; }
 
 // Interpreter-wide mechanisms, a thread that was already running at start: t_recorder can only
 // be set by the thread itself, so this one-shot profile function does it at the thread's next
-// event, then removes itself. A call event is recorded here (the frame hook saw that frame
-// enter while the thread was unbound, and will see it leave).
+// event, then removes itself. A call event is recorded here: the frame hook, or our
+// sys.monitoring tool (a lower id than sys.setprofile's, so called first), saw that frame
+// enter while the thread was unbound, and will see it leave.
 int bind_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject*) {
     const uint64_t tick = clock::now();
     ThreadRecorder* rec = reinterpret_cast<ThreadHandle*>(obj)->rec;  // the session owns it too
@@ -123,7 +124,6 @@ int bind_hook(PyObject* obj, PyFrameObject* frame, int what, PyObject*) {
     try {
         PyCodeObject* code = compat::frame_code(frame);
         rec->on_call(tick, session.registry().id_for_code(code, frame), false);
-        if (g_mechanism == Mechanism::Monitoring) t_skip_start = code;
     } catch (const std::exception& e) {
         session.fail(std::string("internal error in the thread hook: ") + e.what());
     }

@@ -14,10 +14,4 @@ class ThreadRecorder;
 
 inline thread_local ThreadRecorder* t_recorder __attribute__((tls_model("initial-exec"))) = nullptr;
 
-// sys.monitoring may report a frame's start after bind_hook (a one-shot profile function that
-// binds a thread already running at start) recorded it (tools are called in id order, the
-// profile function's tool included): bind_hook leaves that frame's code here so the first
-// PY_START is dropped if it is the same call again.
-inline thread_local void* t_skip_start __attribute__((tls_model("initial-exec"))) = nullptr;
-
 }  // namespace ftrace::record

@@ -169,7 +169,12 @@ void install() {
         if (g_boot_type == nullptr) return;
     }
     for (Slot& s : g_slots) {
-        if (s.wrapper == nullptr) s.wrapper = make_function(s.def, "_thread");
+        if (s.wrapper == nullptr) {
+            PyObject* dict = module_dict(s.module);
+            PyObject* cur = dict != nullptr ? PyDict_GetItemString(dict, s.attr) : nullptr;
+            if (cur == nullptr) continue;  // not in this version
+            s.wrapper = make_stand_in(s.def, cur, "_thread");
+        }
         swap_in(module_dict(s.module), s.attr, s.wrapper, &s.orig);
         if (s.orig != nullptr && s.orig != s.target) {
             Py_INCREF(s.orig);
