@@ -95,18 +95,20 @@ uint32_t FuncRegistry::lookup_cfunction(PyObject* func, const PyMethodDef* ml) {
     d.id = static_cast<uint32_t>(defs_.size());
     d.kind = format::FuncKind::C;
     d.name = ml->ml_name != nullptr ? ml->ml_name : "?";
-    // builtin_function_or_method.__qualname__ is a C getter: no bytecode runs, so the GIL
-    // cannot be handed to another thread in the middle of this.
+    // Named from the C structures, as builtin_function_or_method.__qualname__ would name it
+    // (a plain function: its name; a method: type qualname + name), without calling that
+    // getter: it would allocate strings the program can see (tracemalloc), and the registry
+    // runs in the middle of the program's calls.
     const bool is_method = cf->m_self != nullptr && !PyModule_Check(cf->m_self);
-    PyTypeObject* owner = is_method ? defining_type(cf->m_self, ml) : nullptr;
-    if (owner != nullptr) {
-        d.qualname = type_qualname(owner) + "." + d.name;
-    } else {
-        PyObject* qn = PyObject_GetAttrString(func, "__qualname__");
-        d.qualname = utf8_or(qn, d.name.c_str());
-        Py_XDECREF(qn);
-        PyErr_Clear();
+    PyTypeObject* owner = nullptr;
+    if (is_method) {
+        owner = defining_type(cf->m_self, ml);
+        if (owner == nullptr) {
+            owner = PyType_Check(cf->m_self) ? reinterpret_cast<PyTypeObject*>(cf->m_self)
+                                             : Py_TYPE(cf->m_self);
+        }
     }
+    d.qualname = owner != nullptr ? type_qualname(owner) + "." + d.name : d.name;
     if (cf->m_module != nullptr && PyUnicode_Check(cf->m_module)) {
         d.module = utf8_or(cf->m_module, "builtins");
     } else if (is_method) {
@@ -135,12 +137,10 @@ uint32_t FuncRegistry::lookup_method_descr(PyObject* descr, const PyMethodDef* m
     d.id = static_cast<uint32_t>(defs_.size());
     d.kind = format::FuncKind::C;
     d.name = ml->ml_name != nullptr ? ml->ml_name : "?";
-    // method_descriptor.__qualname__ is a C getter ("list.append"): no bytecode runs.
-    PyObject* qn = PyObject_GetAttrString(descr, "__qualname__");
-    d.qualname = utf8_or(qn, d.name.c_str());
-    Py_XDECREF(qn);
-    PyErr_Clear();
+    // "list.append", as method_descriptor.__qualname__ would say, without that getter (it
+    // allocates, and caches a string inside the descriptor).
     PyTypeObject* owner = PyDescr_TYPE(descr);
+    d.qualname = owner != nullptr ? type_qualname(owner) + "." + d.name : d.name;
     d.module = owner != nullptr && owner->tp_name != nullptr ? owner->tp_name : "builtins";
     cfuncs_.emplace(ml, d.id);
     defs_.push_back(std::move(d));
