@@ -341,6 +341,21 @@ class Ftrace:
         r = self.convert(trace_dir, out, extra=extra)
         return pv.load_profile(str(out)), r
 
+    def record_as_untraced(self, prog: Path, args=()):
+        """Runs PROG untraced (it must exit 0), then records it: the recorded run must exit 0
+        with the same stdout and, apart from ftrace's final line, the same stderr. Returns
+        (untraced run, recording, converted profile)."""
+        plain = self.run_untraced(prog, args)
+        assert plain.returncode == 0, plain.describe()
+        rec = self.record(prog, args)
+        assert rec.record.stdout == plain.stdout, rec.record.describe()
+        err, line = split_ftrace_line(rec.record.stderr)
+        assert line is not None, rec.record.describe()
+        assert err == plain.stderr, rec.record.describe()
+        profile, _ = self.convert_load(rec.trace_dir)
+        assert_valid(profile)
+        return plain, rec, profile
+
     def info(self, trace_dir: Path) -> Run:
         return run([self.binary, "info", trace_dir], cwd=self.workdir)
 

@@ -4,7 +4,6 @@ stands in for (print, the thread-start functions) look exactly like the original
 import json
 
 import profile_validator as pv
-from conftest import assert_valid, split_ftrace_line
 
 CPROFILE_PROG = r'''
 import cProfile, json, pstats, sys
@@ -49,33 +48,15 @@ print(json.dumps(out, sort_keys=True))
 '''
 
 
-def _program_stderr(run):
-    err, line = split_ftrace_line(run.stderr)
-    assert line is not None, run.describe()
-    return err
-
-
-def test_programs_cprofile_works(ftrace, tmp_path, test_interpreter):
-    prog = ftrace.write_program(CPROFILE_PROG)
-    plain = ftrace.run_untraced(prog)
-    assert plain.returncode == 0, plain.describe()
+def test_programs_cprofile_works(ftrace, test_interpreter):
+    plain, _, profile = ftrace.record_as_untraced(ftrace.write_program(CPROFILE_PROG))
     assert json.loads(plain.stdout) == {"job": 1, "work": 25}
-    rec = ftrace.record(prog, out=tmp_path / "t.dir")
-    assert rec.record.stdout == plain.stdout
-    assert _program_stderr(rec.record) == plain.stderr
-    profile, _ = ftrace.convert_load(rec.trace_dir, tmp_path / "t.json")
-    assert_valid(profile)
     if test_interpreter.version[:2] >= (3, 12):
         # Two sys.monitoring tools: ftrace saw every call cProfile saw, and the rest.
         assert pv.call_counts(profile, "MainThread")["work"] == 25 + 3
 
 
-def test_stand_ins_look_like_the_originals(ftrace, tmp_path):
-    prog = ftrace.write_program(LOOKALIKE_PROG)
-    plain = ftrace.run_untraced(prog)
-    assert plain.returncode == 0, plain.describe()
+def test_stand_ins_look_like_the_originals(ftrace):
+    plain, _, _ = ftrace.record_as_untraced(ftrace.write_program(LOOKALIKE_PROG))
     got = json.loads(plain.stdout)
     assert "print" in got and any(k.startswith("threading._") for k in got), got
-    rec = ftrace.record(prog, out=tmp_path / "t.dir")
-    assert rec.record.returncode == 0, rec.record.describe()
-    assert json.loads(rec.record.stdout) == got

@@ -5,7 +5,6 @@ run untraced without a word."""
 import json
 
 import profile_validator as pv
-from conftest import assert_valid, split_ftrace_line
 
 HOOKS_PROG = r'''
 import json, sys, threading
@@ -110,37 +109,18 @@ print("main done")
 '''
 
 
-def _program_stderr(run):
-    err, line = split_ftrace_line(run.stderr)
-    assert line is not None, run.describe()
-    return err
-
-
-def test_threading_hooks_are_the_programs(ftrace, tmp_path):
-    prog = ftrace.write_program(HOOKS_PROG)
-    plain = ftrace.run_untraced(prog)
-    assert plain.returncode == 0, plain.describe()
-    rec = ftrace.record(prog, out=tmp_path / "t.dir")
-    assert rec.record.stdout == plain.stdout
+def test_threading_hooks_are_the_programs(ftrace):
+    plain, _, profile = ftrace.record_as_untraced(ftrace.write_program(HOOKS_PROG))
     assert json.loads(plain.stdout)["profile_hook"] == "None"
-    profile, _ = ftrace.convert_load(rec.trace_dir, tmp_path / "t.json")
-    assert_valid(profile)
     assert pv.call_counts(profile, "plain")["work"] == 7
 
 
-def test_program_setprofile_sees_its_events(ftrace, tmp_path, test_interpreter):
-    prog = ftrace.write_program(SETPROFILE_PROG)
-    plain = ftrace.run_untraced(prog)
-    assert plain.returncode == 0, plain.describe()
-    rec = ftrace.record(prog, out=tmp_path / "t.dir")
-    assert rec.record.returncode == 0, rec.record.describe()
-    assert rec.record.stdout == plain.stdout
+def test_program_setprofile_sees_its_events(ftrace, test_interpreter):
+    plain, _, profile = ftrace.record_as_untraced(ftrace.write_program(SETPROFILE_PROG))
     got = json.loads(plain.stdout)
     assert got["seen"] == ["profiled"] * 11 and got["restored"]
     if "all_threads" in got:
         assert got["all_threads"] == [True, True, True]
-    profile, _ = ftrace.convert_load(rec.trace_dir, tmp_path / "t.json")
-    assert_valid(profile)
     # A thread started after the program's profile function is gone is traced in full.
     assert pv.call_counts(profile, "after")["work"] == 11
     if test_interpreter.version[:2] >= (3, 12):
@@ -148,25 +128,13 @@ def test_program_setprofile_sees_its_events(ftrace, tmp_path, test_interpreter):
         assert pv.call_counts(profile, "profiled")["work"] == 11
 
 
-def test_subinterpreter_runs_untraced_silently(ftrace, tmp_path):
-    prog = ftrace.write_program(SUBINTERP_PROG)
-    plain = ftrace.run_untraced(prog)
-    assert plain.returncode == 0, plain.describe()
-    rec = ftrace.record(prog, out=tmp_path / "t.dir")
-    assert rec.record.returncode == 0, rec.record.describe()
-    assert rec.record.stdout == plain.stdout
-    assert _program_stderr(rec.record) == plain.stderr  # no warning from the subinterpreter
-    profile, _ = ftrace.convert_load(rec.trace_dir, tmp_path / "t.json")
-    assert_valid(profile)
+def test_subinterpreter_runs_untraced_silently(ftrace):
+    # Same stderr as untraced: no warning from the subinterpreter.
+    _, _, profile = ftrace.record_as_untraced(ftrace.write_program(SUBINTERP_PROG))
     # The main interpreter's calls, all of them; the subinterpreter's `work` is not traced.
     assert pv.call_counts(profile, "MainThread")["work"] == 9
 
 
-def test_thread_exception_reported_as_without_ftrace(ftrace, tmp_path):
-    prog = ftrace.write_program(UNRAISABLE_PROG)
-    plain = ftrace.run_untraced(prog)
-    assert plain.returncode == 0, plain.describe()
+def test_thread_exception_reported_as_without_ftrace(ftrace):
+    plain, _, _ = ftrace.record_as_untraced(ftrace.write_program(UNRAISABLE_PROG))
     assert json.loads(plain.stdout)["exc"] == "task failed"
-    rec = ftrace.record(prog, out=tmp_path / "t.dir")
-    assert rec.record.stdout == plain.stdout
-    assert _program_stderr(rec.record) == plain.stderr
