@@ -392,12 +392,6 @@ PyObject* gc_callbacks_list() {
 
 // ---------------------------------------------------------------------------------------
 
-PyTypeObject* make_type(PyType_Spec* spec) {
-    PyObject* t = PyType_FromSpec(spec);
-    if (t == nullptr) PyErr_Clear();
-    return reinterpret_cast<PyTypeObject*>(t);  // kept forever
-}
-
 PyObject* builtins_dict() {
     PyObject* b = PyImport_ImportModule("builtins");
     if (b == nullptr) return nullptr;

@@ -100,15 +100,17 @@ uint32_t FuncRegistry::lookup_cfunction(PyObject* func, const PyMethodDef* ml) {
     // getter: it would allocate strings the program can see (tracemalloc), and the registry
     // runs in the middle of the program's calls.
     const bool is_method = cf->m_self != nullptr && !PyModule_Check(cf->m_self);
-    PyTypeObject* owner = nullptr;
-    if (is_method) {
-        owner = defining_type(cf->m_self, ml);
-        if (owner == nullptr) {
-            owner = PyType_Check(cf->m_self) ? reinterpret_cast<PyTypeObject*>(cf->m_self)
-                                             : Py_TYPE(cf->m_self);
-        }
+    PyTypeObject* owner = is_method ? defining_type(cf->m_self, ml) : nullptr;
+    if (owner != nullptr) {
+        d.qualname = type_qualname(owner) + "." + d.name;
+    } else if (is_method) {  // the getter's own choice: the bound type, or the object's type
+        d.qualname = type_qualname(PyType_Check(cf->m_self)
+                                       ? reinterpret_cast<PyTypeObject*>(cf->m_self)
+                                       : Py_TYPE(cf->m_self)) +
+                     "." + d.name;
+    } else {
+        d.qualname = d.name;
     }
-    d.qualname = owner != nullptr ? type_qualname(owner) + "." + d.name : d.name;
     if (cf->m_module != nullptr && PyUnicode_Check(cf->m_module)) {
         d.module = utf8_or(cf->m_module, "builtins");
     } else if (is_method) {

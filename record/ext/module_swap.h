@@ -44,13 +44,21 @@ inline void swap_out(PyObject* module_dict, const char* name, PyObject* wrapper,
     Py_CLEAR(*orig);
 }
 
-// A C function object for `def` whose __module__ is `module` (kept forever), or null.
-inline PyObject* make_function(PyMethodDef* def, const char* module) {
+// A C function object for `def` whose __module__ is `module` and __self__ `self` (kept
+// forever), or null.
+inline PyObject* make_function(PyMethodDef* def, const char* module, PyObject* self = nullptr) {
     PyObject* mod = PyUnicode_FromString(module);
-    PyObject* f = mod != nullptr ? PyCFunction_NewEx(def, nullptr, mod) : nullptr;
+    PyObject* f = mod != nullptr ? PyCFunction_NewEx(def, self, mod) : nullptr;
     Py_XDECREF(mod);
     if (f == nullptr) PyErr_Clear();
     return f;
+}
+
+// A type for the C objects swapped in (kept forever), or null.
+inline PyTypeObject* make_type(PyType_Spec* spec) {
+    PyObject* t = PyType_FromSpec(spec);
+    if (t == nullptr) PyErr_Clear();
+    return reinterpret_cast<PyTypeObject*>(t);
 }
 
 // A C function object standing in for `orig` (kept forever), or null: named by `def` and, when
@@ -62,11 +70,7 @@ inline PyObject* make_stand_in(PyMethodDef* def, PyObject* orig, const char* mod
         def->ml_doc = reinterpret_cast<PyCFunctionObject*>(orig)->m_ml->ml_doc;
         self = PyCFunction_GET_SELF(orig);
     }
-    PyObject* mod = PyUnicode_FromString(module);
-    PyObject* f = mod != nullptr ? PyCFunction_NewEx(def, self, mod) : nullptr;
-    Py_XDECREF(mod);
-    if (f == nullptr) PyErr_Clear();
-    return f;
+    return make_function(def, module, self);
 }
 
 }  // namespace ftrace::record

@@ -164,18 +164,16 @@ PyObject* wrapper(PyObject*, PyObject* args, PyObject* kwargs) {
 
 void install() {
     ErrorGuard guard;
-    if (g_boot_type == nullptr) {
-        g_boot_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&boot_spec));
-        if (g_boot_type == nullptr) return;
-    }
+    if (g_boot_type == nullptr) g_boot_type = make_type(&boot_spec);
+    if (g_boot_type == nullptr) return;
     for (Slot& s : g_slots) {
+        PyObject* dict = module_dict(s.module);
         if (s.wrapper == nullptr) {
-            PyObject* dict = module_dict(s.module);
             PyObject* cur = dict != nullptr ? PyDict_GetItemString(dict, s.attr) : nullptr;
             if (cur == nullptr) continue;  // not in this version
             s.wrapper = make_stand_in(s.def, cur, "_thread");
         }
-        swap_in(module_dict(s.module), s.attr, s.wrapper, &s.orig);
+        swap_in(dict, s.attr, s.wrapper, &s.orig);
         if (s.orig != nullptr && s.orig != s.target) {
             Py_INCREF(s.orig);
             s.target = s.orig;
